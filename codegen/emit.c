@@ -1,0 +1,429 @@
+/* emit.c - model.c and model.h for a planned graph.
+ *
+ * model.c is laid out as: provenance comment, the runtime support, constant
+ * tensors, one static kernel function per node (its body written by the op's
+ * emit()), the interface tables, and P_run(), which calls the kernels in order
+ * with pointers into the caller's inputs, outputs, the workspace or the constants.
+ * Output is deterministic: the same model and options give the same bytes.
+ *
+ * Constants are emitted as string literals inside a union with a typed array:
+ * compilers read a long string far faster than millions of initializers, and
+ * reading through the union's typed member is well defined in C99.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen.h"
+#include "ops/ops.h"
+
+typedef struct Cg {
+	const Graph *g;
+	const Options *opt;
+	const char *P;
+	NameSet *names;
+	const char **wname;   /* per value: C name of its constant, or NULL */
+	Out *c, *h;
+	Diag *d;
+} Cg;
+
+/* ------------------------------------------------------------ constants */
+
+static void emit_bytes(Out *o, const unsigned char *p, int64_t n)
+{
+	int col = 0;
+	out_printf(o, "\t\"");
+	for (int64_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		if (col >= 96) {
+			out_printf(o, "\"\n\t\"");
+			col = 0;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
+			out_write(o, (const char *)&c, 1);
+			col++;
+		} else {
+			out_printf(o, "\\%03o", c);
+			col += 4;
+		}
+	}
+	out_printf(o, "\"");
+}
+
+static void emit_const(Cg *cg, uint32_t id)
+{
+	const Value *v = ir_value(cg->g, id);
+	Out *o = cg->c;
+	int64_t n = ir_numel(v), bytes = ir_bytes(v);
+	const char *name = names_make(cg->names, "w_", v->name);
+	cg->wname[id] = name;
+	char sh[256];
+	out_comment(o, "%s %s%s", v->name, dtype_name(v->dtype), shape_str(&v->shape, sh, sizeof sh));
+	if (v->dtype == DT_STRING) {
+		out_printf(o, "static const char *const %s[%lld] = {", name, (long long)(n ? n : 1));
+		for (int64_t i = 0; i < n; i++) {
+			out_printf(o, "%s\"", i ? ", " : "");
+			cg_cstring(o, ((const char *const *)v->data)[i]);
+			out_printf(o, "\"");
+		}
+		out_printf(o, "%s};\n", n ? "" : "0");
+		return;
+	}
+	out_printf(o, "static const union {\n\tunsigned char b[%lld];\n\t%s v[%lld];\n} %s = {\n",
+		   (long long)bytes + 1, cg_ctype(v->dtype), (long long)(n ? n : 1), name);
+	emit_bytes(o, v->data, bytes);
+	out_printf(o, "\n};\n");
+}
+
+/* ------------------------------------------------------------ operand expressions */
+
+static int graph_index(const uint32_t *list, int n, uint32_t v)
+{
+	for (int i = 0; i < n; i++)
+		if (list[i] == v)
+			return i;
+	return -1;
+}
+
+/* The C expression of a pointer to value v's data inside P_run. */
+static const char *operand(const Cg *cg, uint32_t v, char *buf, size_t n)
+{
+	const Graph *g = cg->g;
+	const Value *val = ir_value(g, v);
+	uint32_t r = ir_storage(g, v);
+	const Value *root = ir_value(g, r);
+	const char *ct = val->dtype == DT_STRING ? "const char *const" : cg_ctype(val->dtype);
+	if (root->data && cg->wname[r]) {
+		if (root->dtype == DT_STRING)
+			snprintf(buf, n, "%s", cg->wname[r]);
+		else
+			snprintf(buf, n, "(const %s *)%s.v", ct, cg->wname[r]);
+	} else if (root->is_input) {
+		snprintf(buf, n, "(const %s *)inputs[%d]", ct, graph_index(g->inputs, g->ninputs, r));
+	} else if (root->is_output) {
+		snprintf(buf, n, "(%s *)outputs[%d]", ct, graph_index(g->outputs, g->noutputs, r));
+	} else {
+		snprintf(buf, n, "(%s *)(ws + %lld)", ct, (long long)root->offset);
+	}
+	return buf;
+}
+
+/* ------------------------------------------------------------ kernels */
+
+static const char *kernel_name(Cg *cg, uint32_t i)
+{
+	const Node *n = ir_node(cg->g, i);
+	char pre[32];
+	snprintf(pre, sizeof pre, "k%u_", i);
+	return names_make(cg->names, pre, n->name);
+}
+
+static int emit_kernel(Cg *cg, uint32_t i, const char *fn)
+{
+	const Graph *g = cg->g;
+	const Node *n = ir_node(g, i);
+	const OpDef *def = op_def(n->op);
+	if (!def->emit)
+		return ir_node_error(cg->d, g, n, "cannot generate code for this operator");
+	const char **in = calloc((size_t)n->ninputs + 1, sizeof *in);
+	const char **out = calloc((size_t)n->noutputs + 1, sizeof *out);
+	char *pnames = calloc((size_t)(n->ninputs + n->noutputs) + 1, 16);
+	Out body, decls, sig;
+	out_init(&body);
+	out_init(&decls);
+	out_init(&sig);
+	int rc = -1;
+	if (!in || !out || !pnames) {
+		diag_error(cg->d, "out of memory");
+		goto done;
+	}
+	out_printf(&sig, "static void %s(", fn);
+	int np = 0;
+	for (int k = 0; k < n->ninputs; k++) {
+		const Value *v = op_in(g, n, k);
+		if (!v)
+			continue;
+		char *p = pnames + 16 * (size_t)k;
+		snprintf(p, 16, "x%d", k);
+		in[k] = p;
+		if (v->dtype == DT_STRING)
+			out_printf(&sig, "%sconst char *const *restrict %s", np++ ? ", " : "", p);
+		else
+			out_printf(&sig, "%sconst %s *restrict %s", np++ ? ", " : "", cg_ctype(v->dtype), p);
+	}
+	for (int k = 0; k < n->noutputs; k++) {
+		const Value *v = op_outv(g, n, k);
+		if (!v)
+			continue;
+		char *p = pnames + 16 * (size_t)(n->ninputs + k);
+		snprintf(p, 16, "y%d", k);
+		out[k] = p;
+		if (v->dtype == DT_STRING)
+			out_printf(&sig, "%sconst char **restrict %s", np++ ? ", " : "", p);
+		else
+			out_printf(&sig, "%s%s *restrict %s", np++ ? ", " : "", cg_ctype(v->dtype), p);
+	}
+	if (n->scratch_bytes > 0)
+		out_printf(&sig, "%svoid *restrict scratch", np++ ? ", " : "");
+	if (!np)
+		out_printf(&sig, "void");
+	out_printf(&sig, ")");
+	Emit e = {&body, &decls, g, n, cg->opt, fn, in, out, n->scratch_bytes > 0 ? "scratch" : NULL};
+	body.indent = 1;
+	if (def->emit(&e) < 0) {
+		if (!cg->d->nerrors)
+			ir_node_error(cg->d, g, n, "code generation failed");
+		goto done;
+	}
+	Out *c = cg->c;
+	out_printf(c, "\n");
+	out_comment(c, "node '%s' (%s, opset %d)", n->name, n->op_type, n->opset);
+	if (decls.len)
+		out_write(c, decls.buf, decls.len);
+	out_write(c, sig.buf, sig.len);
+	out_printf(c, "\n{\n");
+	if (body.len)
+		out_write(c, body.buf, body.len);
+	out_printf(c, "}\n");
+	rc = 0;
+done:
+	free(in);
+	free(out);
+	free(pnames);
+	out_free(&body);
+	out_free(&decls);
+	out_free(&sig);
+	return rc;
+}
+
+static bool is_view(const Graph *g, const Node *n)
+{
+	return n->noutputs > 0 && ir_out(n, 0) != IR_NONE && ir_value(g, ir_out(n, 0))->alias != IR_NONE;
+}
+
+static void emit_call(Cg *cg, Out *o, uint32_t i, const char *fn)
+{
+	const Graph *g = cg->g;
+	const Node *n = ir_node(g, i);
+	char buf[512];
+	out_printf(o, "\t%s(", fn);
+	int np = 0;
+	for (int k = 0; k < n->ninputs; k++)
+		if (ir_has_in(n, k))
+			out_printf(o, "%s%s", np++ ? ", " : "", operand(cg, n->inputs[k], buf, sizeof buf));
+	for (int k = 0; k < n->noutputs; k++)
+		if (ir_out(n, k) != IR_NONE)
+			out_printf(o, "%s%s", np++ ? ", " : "", operand(cg, n->outputs[k], buf, sizeof buf));
+	if (n->scratch_bytes > 0)
+		out_printf(o, "%sws + %lld", np++ ? ", " : "", (long long)n->scratch_offset);
+	out_printf(o, ");\n");
+}
+
+/* ------------------------------------------------------------ interface */
+
+static void emit_io_tables(Cg *cg, const char *kind, const uint32_t *ids, int n)
+{
+	const Graph *g = cg->g;
+	Out *c = cg->c;
+	const char *P = cg->P;
+	for (int i = 0; i < n; i++) {
+		const Value *v = ir_value(g, ids[i]);
+		out_printf(c, "static const int64_t %s_%s_%d_shape[%d] = {", P, kind, i,
+			   v->shape.rank ? v->shape.rank : 1);
+		for (int k = 0; k < v->shape.rank; k++)
+			out_printf(c, "%s%lld", k ? ", " : "", (long long)v->shape.dims[k]);
+		out_printf(c, "%s};\n", v->shape.rank ? "" : "0");
+	}
+	out_printf(c, "const size_t %s_%s_bytes[%d] = {", P, kind, n ? n : 1);
+	for (int i = 0; i < n; i++)
+		out_printf(c, "%s%lld", i ? ", " : "", (long long)ir_bytes(ir_value(g, ids[i])));
+	out_printf(c, "%s};\n", n ? "" : "0");
+	out_printf(c, "const char *const %s_%s_names[%d] = {", P, kind, n ? n : 1);
+	for (int i = 0; i < n; i++) {
+		out_printf(c, "%s\"", i ? ", " : "");
+		cg_cstring(c, ir_value(g, ids[i])->name);
+		out_printf(c, "\"");
+	}
+	out_printf(c, "%s};\n", n ? "" : "0");
+	out_printf(c, "const int %s_%s_types[%d] = {", P, kind, n ? n : 1);
+	for (int i = 0; i < n; i++)
+		out_printf(c, "%s%d", i ? ", " : "", (int)ir_value(g, ids[i])->dtype);
+	out_printf(c, "%s};\n", n ? "" : "0");
+	out_printf(c, "const int %s_%s_ranks[%d] = {", P, kind, n ? n : 1);
+	for (int i = 0; i < n; i++)
+		out_printf(c, "%s%d", i ? ", " : "", ir_value(g, ids[i])->shape.rank);
+	out_printf(c, "%s};\n", n ? "" : "0");
+	out_printf(c, "const int64_t *const %s_%s_shapes[%d] = {", P, kind, n ? n : 1);
+	for (int i = 0; i < n; i++)
+		out_printf(c, "%s%s_%s_%d_shape", i ? ", " : "", P, kind, i);
+	out_printf(c, "%s};\n", n ? "" : "0");
+}
+
+static void emit_header(Cg *cg, const char *guard)
+{
+	const Graph *g = cg->g;
+	Out *h = cg->h;
+	const char *P = cg->P;
+	char sh[256];
+	out_printf(h, "/* %s.h - generated by cnnc %s from '", P, CNNC_VERSION);
+	out_safe_text(h, g->file);
+	out_printf(h, "'. Do not edit.\n *\n"
+		      " * Contract (see DEVELOPERS.md of cnnc): tensors are dense, row-major, in their\n"
+		      " * ONNX element type (bool: one byte; float16/bfloat16: uint16_t bit patterns;\n"
+		      " * 4- and 2-bit types: one element per byte). %s_run() reads inputs[i] and\n"
+		      " * writes outputs[i]; it needs %s_WORKSPACE_SIZE bytes of scratch, 64-byte\n"
+		      " * aligned, and keeps no state between calls: threads may run it at once, each\n"
+		      " * with its own workspace. It returns 0 on success, 1 for a NULL argument, and\n"
+		      " * 2 when an input fixed at compile time (--input-value) differs.\n */\n",
+		   P, P);
+	out_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n#include <stdint.h>\n\n", guard,
+		   guard);
+	out_printf(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+	out_printf(h, "#define %s_NUM_INPUTS %d\n", P, g->ninputs);
+	out_printf(h, "#define %s_NUM_OUTPUTS %d\n", P, g->noutputs);
+	out_printf(h, "#define %s_WORKSPACE_SIZE %lld\n\n", P, (long long)g->workspace_size);
+	for (int pass = 0; pass < 2; pass++) {
+		const uint32_t *ids = pass ? g->outputs : g->inputs;
+		int n = pass ? g->noutputs : g->ninputs;
+		const char *KIND = pass ? "OUTPUT" : "INPUT";
+		for (int i = 0; i < n; i++) {
+			const Value *v = ir_value(g, ids[i]);
+			out_comment(h, "%s %d: '%s' %s%s", pass ? "output" : "input", i, v->name,
+				    dtype_name(v->dtype), shape_str(&v->shape, sh, sizeof sh));
+			out_printf(h, "#define %s_%s_%d_TYPE %d\n", P, KIND, i, (int)v->dtype);
+			out_printf(h, "#define %s_%s_%d_RANK %d\n", P, KIND, i, v->shape.rank);
+			out_printf(h, "#define %s_%s_%d_SIZE %lld /* elements */\n", P, KIND, i,
+				   (long long)ir_numel(v));
+			out_printf(h, "#define %s_%s_%d_BYTES %lld\n", P, KIND, i, (long long)ir_bytes(v));
+		}
+	}
+	out_printf(h, "\n/* Per input/output: bytes, name, ONNX element type (TensorProto.DataType),\n"
+		      "   rank and dims. Arrays have at least one entry. */\n");
+	static const char *const kinds[2] = {"input", "output"};
+	for (int k = 0; k < 2; k++) {
+		out_printf(h, "extern const size_t %s_%s_bytes[];\n", P, kinds[k]);
+		out_printf(h, "extern const char *const %s_%s_names[];\n", P, kinds[k]);
+		out_printf(h, "extern const int %s_%s_types[];\n", P, kinds[k]);
+		out_printf(h, "extern const int %s_%s_ranks[];\n", P, kinds[k]);
+		out_printf(h, "extern const int64_t *const %s_%s_shapes[];\n", P, kinds[k]);
+	}
+	out_printf(h, "\nint %s_run(const void *const inputs[], void *const outputs[], void *workspace);\n",
+		   P);
+	out_printf(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
+}
+
+/* Copies every graph output whose value does not live in its own output buffer. */
+static void emit_output_copies(Cg *cg, Out *o)
+{
+	const Graph *g = cg->g;
+	char buf[512];
+	for (int k = 0; k < g->noutputs; k++) {
+		uint32_t v = g->outputs[k];
+		uint32_t r = ir_storage(g, v);
+		const Value *root = ir_value(g, r);
+		bool own = !root->data && !root->is_input && root->is_output &&
+			   graph_index(g->outputs, g->noutputs, r) == k;
+		int64_t bytes = ir_bytes(ir_value(g, v));
+		if (own || bytes <= 0)
+			continue;
+		out_printf(o, "\tmemcpy(outputs[%d], %s, %lld);\n", k, operand(cg, v, buf, sizeof buf),
+			   (long long)bytes);
+	}
+}
+
+int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c, Out *h, Diag *d)
+{
+	Cg cg = {g, opt, opt && opt->prefix ? opt->prefix : "model", names_new(), NULL, c, h, d};
+	cg.wname = calloc(g->nvalues + 1, sizeof *cg.wname);
+	char **fns = calloc(g->nnodes + 1, sizeof *fns);
+	int rc = -1;
+	Out run;
+	out_init(&run);
+	if (!cg.names || !cg.wname || !fns) {
+		diag_error(d, "out of memory");
+		goto done;
+	}
+	char guard[128];
+	snprintf(guard, sizeof guard, "%s_H_CNNC", cg.P);
+	for (char *p = guard; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	emit_header(&cg, guard);
+
+	out_printf(c, "/* %s.c - generated by cnnc %s. Do not edit; the interface is in %s. */\n",
+		   cg.P, CNNC_VERSION, header_name);
+	out_printf(c, "#include \"");
+	cg_cstring(c, header_name);
+	out_printf(c, "\"\n\n");
+	out_printf(c, "%s\n", cg_runtime_text);
+
+	/* constants read at run time: node inputs, graph outputs, frozen inputs */
+	bool *need = calloc(g->nvalues + 1, sizeof *need);
+	if (!need) {
+		diag_error(d, "out of memory");
+		goto done;
+	}
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		const Node *n = ir_node(g, i);
+		if (is_view(g, n))
+			continue;
+		for (int k = 0; k < n->ninputs; k++)
+			if (ir_has_in(n, k))
+				need[ir_storage(g, n->inputs[k])] = true;
+	}
+	for (int k = 0; k < g->noutputs; k++)
+		need[ir_storage(g, g->outputs[k])] = true;
+	for (int k = 0; k < g->ninputs; k++)
+		need[g->inputs[k]] = true;
+	for (uint32_t v = 0; v < g->nvalues; v++)
+		if (need[v] && ir_value(g, v)->data)
+			emit_const(&cg, v);
+	free(need);
+
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		if (is_view(g, ir_node(g, i)))
+			continue;
+		const char *fn = kernel_name(&cg, i);
+		fns[i] = (char *)fn;
+		if (emit_kernel(&cg, i, fn) < 0)
+			goto done;
+	}
+
+	out_printf(c, "\n");
+	emit_io_tables(&cg, "input", g->inputs, g->ninputs);
+	emit_io_tables(&cg, "output", g->outputs, g->noutputs);
+
+	out_printf(c, "\nint %s_run(const void *const inputs[], void *const outputs[], void *workspace)\n{\n",
+		   cg.P);
+	bool uses_ws = g->workspace_size > 0;
+	if (uses_ws)
+		out_printf(c, "\tunsigned char *const ws = (unsigned char *)workspace;\n");
+	out_printf(c, "\tif ((%s_NUM_INPUTS && !inputs) || (%s_NUM_OUTPUTS && !outputs)%s)\n\t\treturn 1;\n",
+		   cg.P, cg.P, uses_ws ? " || !workspace" : "");
+	if (!uses_ws)
+		out_printf(c, "\t(void)workspace;\n");
+	if (!g->ninputs)
+		out_printf(c, "\t(void)inputs;\n");
+	for (int k = 0; k < g->ninputs; k++) {
+		const Value *v = ir_value(g, g->inputs[k]);
+		if (v->data && ir_bytes(v) > 0)
+			out_printf(c, "\tif (memcmp(inputs[%d], %s.b, %lld) != 0)\n\t\treturn 2;\n", k,
+				   cg.wname[g->inputs[k]], (long long)ir_bytes(v));
+	}
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		if (fns[i])
+			emit_call(&cg, c, i, fns[i]);
+	emit_output_copies(&cg, c);
+	out_printf(c, "\treturn 0;\n}\n");
+	if (c->oom || h->oom) {
+		diag_error(d, "out of memory while generating code");
+		goto done;
+	}
+	rc = 0;
+done:
+	out_free(&run);
+	free(fns);
+	free(cg.wname);
+	names_free(cg.names);
+	return rc;
+}

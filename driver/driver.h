@@ -1,0 +1,26 @@
+/* driver.h - the command-line tool's parts: compiling a model to files, and verify. */
+#ifndef CNNC_DRIVER_H
+#define CNNC_DRIVER_H
+
+#include "../codegen/out.h"
+#include "ir.h"
+
+/* Loads, optimises and emits the model at path. c and h receive model.c and model.h;
+   header_name is how model.c includes the header. *g_out (if not NULL) receives the
+   compiled graph, which the caller frees. 0 or -1 with a diagnostic. */
+int drv_compile(const char *path, const Options *opt, const char *header_name, Out *c, Out *h,
+		Graph **g_out, Diag *d);
+
+/* Writes o to path through a temporary file renamed into place, so a failure never
+   leaves a partial file. 0 or -1 with a diagnostic. */
+int drv_write_file(const char *path, const Out *o, Diag *d);
+
+/* `cnnc verify [options] model.onnx DIR...`; returns the process exit status. */
+int drv_verify(int argc, char **argv);
+
+/* Parses one of the options shared by compile and verify (--dim, --input-shape,
+   --input-value, --name, --target, -v, -d). Returns how many argv entries it used
+   (0: not such an option, -1: bad value, message printed). */
+int drv_parse_option(Options *opt, Arena *a, int argc, char **argv, int i);
+
+#endif

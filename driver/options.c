@@ -1,0 +1,127 @@
+/* options.c - the command-line options shared by `cnnc` and `cnnc verify`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../frontend/frontend.h"
+#include "driver.h"
+
+static void *grow(Arena *a, void *old, int n, size_t elem)
+{
+	void *p = arena_alloc(a, (size_t)(n + 1) * elem);
+	if (p && old && n)
+		memcpy(p, old, (size_t)n * elem);
+	return p;
+}
+
+/* "N=V" -> name and the text after '='. */
+static int split(Arena *a, const char *arg, const char *opt, char **name, const char **val)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || !eq[1]) {
+		fprintf(stderr, "cnnc: error: %s expects NAME=VALUE, got '%s'\n", opt, arg);
+		return -1;
+	}
+	*name = arena_strndup(a, arg, (size_t)(eq - arg));
+	*val = eq + 1;
+	return 0;
+}
+
+static int parse_shape(const char *s, Shape *sh)
+{
+	sh->rank = 0;
+	if (strcmp(s, "scalar") == 0)
+		return 0;
+	while (*s) {
+		char *end;
+		long long v = strtoll(s, &end, 10);
+		if (end == s || v < 0 || sh->rank >= CNNC_MAX_RANK)
+			return -1;
+		sh->dims[sh->rank++] = v;
+		s = end;
+		if (*s == 'x' || *s == ',')
+			s++;
+		else if (*s)
+			return -1;
+	}
+	return shape_numel(sh) < 0 ? -1 : 0;
+}
+
+static const struct {
+	const char *name;
+	Target t;
+} targets[] = {
+	{"host", TARGET_HOST},           {"generic", TARGET_GENERIC},
+	{"x86-64-v3", TARGET_X86_64_V3}, {"x86-64-v4", TARGET_X86_64_V4},
+	{"aarch64", TARGET_AARCH64},
+};
+
+int drv_parse_option(Options *opt, Arena *a, int argc, char **argv, int i)
+{
+	const char *arg = argv[i];
+	const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+	char *name;
+	const char *rest;
+	if (strcmp(arg, "-v") == 0) {
+		opt->verbose++;
+		return 1;
+	}
+	if (strcmp(arg, "--dim") != 0 && strcmp(arg, "--input-shape") != 0 &&
+	    strcmp(arg, "--input-value") != 0 && strcmp(arg, "--name") != 0 &&
+	    strcmp(arg, "--target") != 0 && strcmp(arg, "-d") != 0)
+		return 0;
+	if (!val) {
+		fprintf(stderr, "cnnc: error: %s needs a value\n", arg);
+		return -1;
+	}
+	if (strcmp(arg, "-d") == 0) {
+		opt->dump_after = val;
+	} else if (strcmp(arg, "--name") == 0) {
+		opt->prefix = val;
+	} else if (strcmp(arg, "--target") == 0) {
+		size_t k = 0;
+		while (k < sizeof targets / sizeof targets[0] && strcmp(targets[k].name, val) != 0)
+			k++;
+		if (k == sizeof targets / sizeof targets[0]) {
+			fprintf(stderr, "cnnc: error: unknown target '%s' (host, generic, x86-64-v3, "
+					"x86-64-v4, aarch64)\n", val);
+			return -1;
+		}
+		opt->target = targets[k].t;
+	} else if (strcmp(arg, "--dim") == 0) {
+		if (split(a, val, arg, &name, &rest) < 0)
+			return -1;
+		char *end;
+		long long v = strtoll(rest, &end, 10);
+		if (*end || v < 0 || v > ((long long)1 << 40)) {
+			fprintf(stderr, "cnnc: error: --dim %s: '%s' is not a valid size\n", name, rest);
+			return -1;
+		}
+		opt->dims = grow(a, opt->dims, opt->ndims, sizeof *opt->dims);
+		opt->dims[opt->ndims++] = (DimBinding){name, v};
+	} else if (strcmp(arg, "--input-shape") == 0) {
+		if (split(a, val, arg, &name, &rest) < 0)
+			return -1;
+		Shape sh;
+		if (parse_shape(rest, &sh) < 0) {
+			fprintf(stderr, "cnnc: error: --input-shape %s: '%s' is not a shape like 1x3x224x224\n",
+				name, rest);
+			return -1;
+		}
+		opt->shapes = grow(a, opt->shapes, opt->nshapes, sizeof *opt->shapes);
+		opt->shapes[opt->nshapes++] = (ShapeBinding){name, sh};
+	} else {
+		if (split(a, val, arg, &name, &rest) < 0)
+			return -1;
+		Diag d;
+		diag_init(&d, rest);
+		Tensor t;
+		if (fe_load_tensor_file(rest, a, &t, NULL, &d) < 0) {
+			fprintf(stderr, "cnnc: error: %s\n", d.msg);
+			return -1;
+		}
+		opt->values = grow(a, opt->values, opt->nvalues, sizeof *opt->values);
+		opt->values[opt->nvalues++] = (ValueBinding){name, t};
+	}
+	return 2;
+}

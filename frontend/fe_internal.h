@@ -1,0 +1,16 @@
+/* fe_internal.h - what the frontend's files share; includes the protobuf-c schema. */
+#ifndef CNNC_FE_INTERNAL_H
+#define CNNC_FE_INTERNAL_H
+
+#include "frontend.h"
+#include "onnx.pb-c.h"
+
+/* Converts tp into t (data in a). dir is the model's folder for external data,
+   NULL to refuse external data. 0 or -1 with a diagnostic. */
+int fe_tensor_from_proto(const Onnx__TensorProto *tp, Arena *a, const char *dir, Tensor *t,
+			 Diag *d);
+
+/* -1 with a diagnostic when buf nests messages deeper than protobuf-c can safely unpack. */
+int fe_check_nesting(const uint8_t *buf, size_t len, Diag *d);
+
+#endif

@@ -1,0 +1,125 @@
+/* main.c - the cnnc command: arguments, then frontend -> passes -> codegen, then files.
+ * The only place that exits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/codegen.h"
+#include "driver/driver.h"
+
+static const char usage[] =
+	"usage: cnnc [options] MODEL.onnx -o MODEL.c\n"
+	"       cnnc verify [options] MODEL.onnx DATA_DIR...\n"
+	"\n"
+	"Compiles an ONNX model into standalone C: MODEL.c and MODEL.h beside it.\n"
+	"\n"
+	"options:\n"
+	"  -o FILE                 the C file to write (the header gets the same name, .h)\n"
+	"  --name P                prefix of every external symbol (default: from -o)\n"
+	"  --dim N=V               bind symbolic dimension N (batch, ...) to V\n"
+	"  --input-shape X=AxBxC   give graph input X this shape\n"
+	"  --input-value X=F.pb    fix graph input X to the tensor in F.pb at compile time\n"
+	"                          (needed when X determines a shape); P_run returns 2 if\n"
+	"                          it is called with another value\n"
+	"  --target T              host (default), generic, x86-64-v3, x86-64-v4, aarch64\n"
+	"  -v                      report what each pass did\n"
+	"  -d PASS                 dump the IR after PASS (or 'all')\n"
+	"  --help, --version\n"
+	"\n"
+	"cnnc verify compiles the model, builds it with $CC (default cc), runs it on every\n"
+	"input_K.pb of each DATA_DIR and compares every output_K.pb; see cnnc verify --help.\n";
+
+static void fail(const Diag *d)
+{
+	fprintf(stderr, "cnnc: error: %s\n", d->msg);
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return drv_verify(argc - 1, argv + 1);
+	Arena *a = arena_new();
+	if (!a) {
+		fputs("cnnc: error: out of memory\n", stderr);
+		return 1;
+	}
+	Options opt = {0};
+	const char *model = NULL, *out = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (strcmp(arg, "--version") == 0) {
+			printf("cnnc %s\n", CNNC_VERSION);
+			return 0;
+		}
+		if (strcmp(arg, "-o") == 0) {
+			if (i + 1 >= argc) {
+				fputs("cnnc: error: -o needs a file name\n", stderr);
+				return 1;
+			}
+			out = argv[++i];
+			continue;
+		}
+		int used = drv_parse_option(&opt, a, argc, argv, i);
+		if (used < 0)
+			return 1;
+		if (used > 0) {
+			i += used - 1;
+			continue;
+		}
+		if (arg[0] == '-' && arg[1]) {
+			fprintf(stderr, "cnnc: error: unknown option '%s' (see cnnc --help)\n", arg);
+			return 1;
+		}
+		if (model) {
+			fprintf(stderr, "cnnc: error: more than one model given ('%s' and '%s')\n", model, arg);
+			return 1;
+		}
+		model = arg;
+	}
+	if (!model || !out) {
+		fputs(usage, stderr);
+		return 1;
+	}
+	size_t n = strlen(out);
+	if (n < 3 || strcmp(out + n - 2, ".c") != 0) {
+		fprintf(stderr, "cnnc: error: the output file '%s' must end in .c\n", out);
+		return 1;
+	}
+	char *hpath = arena_strdup(a, out);
+	hpath[n - 1] = 'h';
+	const char *base = strrchr(hpath, '/') ? strrchr(hpath, '/') + 1 : hpath;
+	char prefix[64];
+	if (!opt.prefix) {
+		char stem[256];
+		snprintf(stem, sizeof stem, "%.*s", (int)strlen(base) - 2, base);
+		cg_identifier(stem, prefix, sizeof prefix);
+		opt.prefix = prefix;
+	} else {
+		cg_identifier(opt.prefix, prefix, sizeof prefix);
+		if (strcmp(prefix, opt.prefix) != 0) {
+			fprintf(stderr, "cnnc: error: --name '%s' is not a C identifier (try '%s')\n",
+				opt.prefix, prefix);
+			return 1;
+		}
+	}
+	Diag d;
+	diag_init(&d, model);
+	Out c, h;
+	out_init(&c);
+	out_init(&h);
+	if (drv_compile(model, &opt, base, &c, &h, NULL, &d) < 0)
+		fail(&d);
+	diag_init(&d, out);
+	if (drv_write_file(hpath, &h, &d) < 0 || drv_write_file(out, &c, &d) < 0)
+		fail(&d);
+	out_free(&c);
+	out_free(&h);
+	arena_free(a);
+	return 0;
+}

@@ -1,0 +1,79 @@
+/* infer_shapes.c - element types and shapes of every value, folding constants on the way.
+ *
+ * Requires: an imported graph (inputs typed). Sorts the nodes topologically, then
+ * visits each once: the op's infer() types its outputs, and when every input is a
+ * compile-time constant the op's fold() computes them, so Shape -> Gather ->
+ * Concat -> Reshape chains resolve before the Reshape needs its shape operand.
+ * Leaves folded nodes in place for eliminate_dead.
+ *
+ *   before: n0 Shape(%0) -> %1; n1 Reshape(%0, %1) -> %2      (%1: ?)
+ *   after:  %1: int64[4] const; %2: float[1,3,8,8]
+ */
+#include <stdio.h>
+
+#include "../codegen/ops/ops.h"
+#include "passes.h"
+
+/* Largest constant cnnc computes at compile time, in bytes; bigger results are
+   left to run time so compiling stays fast. */
+#define FOLD_LIMIT ((int64_t)64 << 20)
+
+static int check_outputs(Graph *g, const Node *n, Diag *d)
+{
+	for (int k = 0; k < n->noutputs; k++) {
+		const Value *v = op_outv(g, n, k);
+		if (!v)
+			continue;
+		if (!v->typed)
+			return ir_node_error(d, g, n, "internal: output %d has no type after inference", k);
+		if (v->vtype == VT_TENSOR && ir_bytes(v) < 0)
+			return ir_node_error(d, g, n, "output '%s' is too large", v->name);
+	}
+	return 0;
+}
+
+static int infer_node(Graph *g, uint32_t id, Diag *d)
+{
+	Node *n = ir_node(g, id);
+	const OpDef *def = op_def(n->op);
+	for (int k = 0; k < n->ninputs; k++) {
+		const Value *v = op_in(g, n, k);
+		if (v && !v->typed && v->vtype == VT_TENSOR)
+			return ir_node_error(d, g, n, "input '%s' has no known type and shape", v->name);
+	}
+	if (!def->infer)
+		return ir_node_error(d, g, n, "unsupported operator '%s'", n->op_type);
+	if (def->infer(g, n, d) < 0)
+		return -1;
+	n = ir_node(g, id);
+	if (check_outputs(g, n, d) < 0)
+		return -1;
+	bool all_done = true;
+	int64_t bytes = 0;
+	for (int k = 0; k < n->noutputs; k++) {
+		const Value *v = op_outv(g, n, k);
+		if (v) {
+			all_done &= v->data != NULL;
+			bytes += ir_bytes(v);
+		}
+	}
+	if (all_done || !def->fold || !op_all_const(g, n) || bytes > FOLD_LIMIT)
+		return 0;
+	return def->fold(g, n, d);
+}
+
+int pass_infer_shapes(Graph *g, const Options *opt, Diag *d)
+{
+	(void)opt;
+	if (ir_sort(g, d) < 0)
+		return -1;
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		if (infer_node(g, i, d) < 0)
+			return -1;
+	for (int k = 0; k < g->noutputs; k++) {
+		const Value *v = ir_value(g, g->outputs[k]);
+		if (!v->typed)
+			return diag_error(d, "graph output '%s' has no known type and shape", v->name);
+	}
+	return 0;
+}

@@ -1,0 +1,20 @@
+/* passes.h - the graph transformations, one per file, and the pipeline that orders them.
+ *
+ * Every pass has the same signature: it returns 0, or -1 once a diagnostic is
+ * recorded in d. Passes never print, emit C or touch protobuf.
+ */
+#ifndef CNNC_PASSES_H
+#define CNNC_PASSES_H
+
+#include "ir.h"
+
+typedef int (*PassFn)(Graph *g, const Options *opt, Diag *d);
+
+int pass_infer_shapes(Graph *g, const Options *opt, Diag *d);
+int pass_eliminate_dead(Graph *g, const Options *opt, Diag *d);
+int pass_plan_memory(Graph *g, const Options *opt, Diag *d);
+
+/* Runs the whole pipeline on g. Verbose output and -d dumps go to `log` (may be NULL). */
+int passes_run(Graph *g, const Options *opt, Diag *d, void (*log)(const char *line));
+
+#endif

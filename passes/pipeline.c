@@ -1,0 +1,46 @@
+/* pipeline.c - the ordered list of passes, read top to bottom.
+ *
+ * After every pass the IR is verified (structure, one producer per value, no
+ * cycles), so a pass that breaks the graph is caught where it did it. With -v each
+ * pass reports what changed in node count; with -d <pass> the IR is dumped after it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes.h"
+
+static const struct {
+	const char *name;
+	PassFn fn;
+} pipeline[] = {
+	{"infer_shapes", pass_infer_shapes},   /* types and shapes; folds constants */
+	{"eliminate_dead", pass_eliminate_dead}, /* drops folded and unused nodes */
+	{"plan_memory", pass_plan_memory},     /* workspace offsets, views */
+};
+
+int passes_run(Graph *g, const Options *opt, Diag *d, void (*log)(const char *line))
+{
+	char line[512];
+	for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++) {
+		uint32_t before = g->nnodes;
+		if (pipeline[i].fn(g, opt, d) < 0)
+			return -1;
+		if (ir_verify(g, d) < 0)
+			return -1;
+		if (log && opt && opt->verbose) {
+			snprintf(line, sizeof line, "pass %-16s nodes %u -> %u", pipeline[i].name, before,
+				 g->nnodes);
+			log(line);
+		}
+		if (log && opt && opt->dump_after &&
+		    (strcmp(opt->dump_after, "all") == 0 || strcmp(opt->dump_after, pipeline[i].name) == 0)) {
+			char *text = ir_print(g);
+			snprintf(line, sizeof line, "-- after %s", pipeline[i].name);
+			log(line);
+			log(text);
+			free(text);
+		}
+	}
+	return 0;
+}
