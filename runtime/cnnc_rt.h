@@ -13,8 +13,15 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Helpers are static inline; clang would warn about the unused ones in a .c file. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RT_FN static inline __attribute__((unused))
+#else
+#define RT_FN static inline
+#endif
+
 /* IEEE half <-> float, round to nearest even; inf and nan preserved. */
-static inline float rt_h2f(uint16_t h)
+RT_FN float rt_h2f(uint16_t h)
 {
 	uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
 	uint32_t exp = (h >> 10) & 0x1fu, man = h & 0x3ffu, x;
@@ -32,7 +39,7 @@ static inline float rt_h2f(uint16_t h)
 	return f;
 }
 
-static inline uint16_t rt_f2h(float f)
+RT_FN uint16_t rt_f2h(float f)
 {
 	uint32_t x, sign, exp, man;
 	memcpy(&x, &f, 4);
@@ -64,7 +71,7 @@ static inline uint16_t rt_f2h(float f)
 }
 
 /* bfloat16 <-> float, round to nearest even. */
-static inline float rt_bf2f(uint16_t h)
+RT_FN float rt_bf2f(uint16_t h)
 {
 	uint32_t x = (uint32_t)h << 16;
 	float f;
@@ -72,7 +79,7 @@ static inline float rt_bf2f(uint16_t h)
 	return f;
 }
 
-static inline uint16_t rt_f2bf(float f)
+RT_FN uint16_t rt_f2bf(float f)
 {
 	uint32_t x;
 	memcpy(&x, &f, 4);

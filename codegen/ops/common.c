@@ -70,24 +70,28 @@ int op_check_dtype(const Graph *g, const Node *n, int k, const DType *allowed, D
 			     "not support", v->name, dtype_name(v->dtype));
 }
 
-int op_const_ints(Graph *g, const Node *n, int k, const int64_t **vals, int64_t *count, Diag *d)
+int op_require_const(const Graph *g, const Node *n, int k, Diag *d)
 {
 	const Value *v = op_in(g, n, k);
 	if (!v)
 		return ir_node_error(d, g, n, "input %d is missing", k);
-	if (!v->data) {
-		if (v->is_input && !g->parent && !d->nerrors)
-			snprintf(d->need_input, sizeof d->need_input, "%s", v->name);
-		if (v->is_input)
-			return ir_node_error(d, g, n, "input '%s' determines a shape and must be known "
-					     "at compile time; pass --input-value %s=FILE.pb",
-					     v->name, v->name);
-		return ir_node_error(d, g, n, "input '%s' determines a shape but is computed at run "
-				     "time; cnnc needs static shapes", v->name);
-	}
-	if (v->dtype != DT_INT64 && v->dtype != DT_INT32 && v->dtype != DT_INT16 &&
-	    v->dtype != DT_INT8 && v->dtype != DT_UINT8 && v->dtype != DT_UINT16 &&
-	    v->dtype != DT_UINT32 && v->dtype != DT_UINT64)
+	if (v->data)
+		return 0;
+	if (v->is_input && !g->parent && !d->nerrors)
+		snprintf(d->need_input, sizeof d->need_input, "%s", v->name);
+	if (v->is_input)
+		return ir_node_error(d, g, n, "input '%s' determines a shape and must be known at "
+				     "compile time; pass --input-value %s=FILE.pb", v->name, v->name);
+	return ir_node_error(d, g, n, "input '%s' determines a shape but is computed at run time; "
+			     "cnnc needs static shapes", v->name);
+}
+
+int op_const_ints(Graph *g, const Node *n, int k, const int64_t **vals, int64_t *count, Diag *d)
+{
+	if (op_require_const(g, n, k, d) < 0)
+		return -1;
+	const Value *v = op_in(g, n, k);
+	if (!dtype_info(v->dtype)->is_int)
 		return ir_node_error(d, g, n, "input '%s' must be an integer tensor, not %s", v->name,
 				     dtype_name(v->dtype));
 	int64_t c = ir_numel(v);

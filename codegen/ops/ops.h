@@ -56,6 +56,9 @@ void op_set_out(Graph *g, const Node *n, int k, DType dt, const Shape *s);
 int op_check_arity(const Graph *g, const Node *n, int lo, int hi, int need, Diag *d);
 /* -1 with a diagnostic unless input k's dtype is one of the list (DT_UNDEFINED-ended). */
 int op_check_dtype(const Graph *g, const Node *n, int k, const DType *allowed, Diag *d);
+/* 0 if input k is a compile-time constant; otherwise a diagnostic saying why it
+   must be, naming --input-value when it is a graph input. */
+int op_require_const(const Graph *g, const Node *n, int k, Diag *d);
 /* Reads constant integer input k into *vals (arena memory, *count elements). If the
    input is not constant: a diagnostic naming it and --input-value. */
 int op_const_ints(Graph *g, const Node *n, int k, const int64_t **vals, int64_t *count, Diag *d);

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# test.sh - the project's test command: set up, build, and run every default test.
+#
+#   scripts/test.sh
+#
+# 1. unit tests (cmocka) of the normal build;
+# 2. the ONNX conformance suites (Debian's ONNX 1.12 data, and ../shared/onnx/
+#    testdata-1.23 when that folder exists): fails if a case listed in
+#    tests/conformance/expected/ stops passing;
+# 3. end-to-end model tests against ONNX Runtime reference outputs;
+# 4. cnnc built with AddressSanitizer + UndefinedBehaviorSanitizer: unit tests and a
+#    slice of the conformance suite, with the generated C also sanitized.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/setup.sh --no-build
+start=$(date +%s)
+status=0
+
+echo "== build"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCNNC_WERROR=ON > /dev/null
+cmake --build build -j"$(nproc)" > /dev/null
+
+echo "== unit tests"
+(cd build && ctest --output-on-failure -j"$(nproc)") | tail -n 3 || status=1
+
+echo "== conformance"
+d112=/usr/share/libonnx-testdata/data
+d123=$root/../shared/onnx/testdata-1.23
+suites=(onnx112-node=$d112/node onnx112-simple=$d112/simple
+        onnx112-pytorch-operator=$d112/pytorch-operator
+        onnx112-pytorch-converted=$d112/pytorch-converted)
+if [ -d "$d123" ]; then
+	suites+=(onnx123-node=$d123/node onnx123-simple=$d123/simple
+	         onnx123-pytorch-operator=$d123/pytorch-operator)
+fi
+tests/conformance/run.sh "${suites[@]}" || status=1
+
+if [ -x tests/e2e/run.sh ]; then
+	echo "== end-to-end models"
+	tests/e2e/run.sh || status=1
+fi
+
+echo "== sanitizers (ASan + UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCNNC_SANITIZE=ON -DCNNC_WERROR=ON > /dev/null
+cmake --build build-asan -j"$(nproc)" > /dev/null
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$(nproc)") | tail -n 3 || status=1
+CONFORMANCE_CFLAGS="-std=c99 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	tests/conformance/run.sh --cnnc build-asan/cnnc --filter "$(cat tests/conformance/asan_slice.txt)" \
+	asan-onnx112-node=$d112/node || status=1
+
+echo "== done in $(( $(date +%s) - start )) s: $([ $status = 0 ] && echo PASS || echo FAIL)"
+exit $status
