@@ -118,6 +118,21 @@ static const char *kernel_name(Cg *cg, uint32_t i)
 	return names_make(cg->names, pre, n->name);
 }
 
+/* True if identifier `id` occurs as a whole token in text. */
+static bool mentions(const char *text, const char *id)
+{
+	size_t n = strlen(id);
+	for (const char *p = text; p && (p = strstr(p, id)); p += n) {
+		bool before = p == text || !(p[-1] == '_' || (p[-1] >= '0' && p[-1] <= '9') ||
+					     ((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z'));
+		char c = p[n];
+		bool after = !(c == '_' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z'));
+		if (before && after)
+			return true;
+	}
+	return false;
+}
+
 static int emit_kernel(Cg *cg, uint32_t i, const char *fn)
 {
 	const Graph *g = cg->g;
@@ -182,6 +197,14 @@ static int emit_kernel(Cg *cg, uint32_t i, const char *fn)
 		out_write(c, decls.buf, decls.len);
 	out_write(c, sig.buf, sig.len);
 	out_printf(c, "\n{\n");
+	/* parameters the op did not use (optional operands it ignores) */
+	for (int k = 0; k < n->ninputs + n->noutputs; k++) {
+		const char *p = k < n->ninputs ? in[k] : out[k - n->ninputs];
+		if (p && !mentions(body.buf, p))
+			out_printf(c, "\t(void)%s;\n", p);
+	}
+	if (n->scratch_bytes > 0 && !mentions(body.buf, "scratch"))
+		out_printf(c, "\t(void)scratch;\n");
 	if (body.len)
 		out_write(c, body.buf, body.len);
 	out_printf(c, "}\n");
