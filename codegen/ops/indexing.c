@@ -144,6 +144,25 @@ void ix_emit_checked(Out *o, const char *var, const char *expr, int64_t size, co
 	out_line(o, "if (%s < 0 || %s >= %lld) %s;", var, var, (long long)size, skip);
 }
 
+int ix_const_ints(const Graph *g, const Node *n, int k, int64_t *vals, int max, int64_t *count,
+		  Diag *d)
+{
+	if (op_require_const(g, n, k, d) < 0)
+		return -1;
+	const Value *v = op_in(g, n, k);
+	if (!dtype_info(v->dtype)->is_int)
+		return ir_node_error(d, g, n, "input '%s' must be an integer tensor, not %s", v->name,
+				     dtype_name(v->dtype));
+	int64_t c = ir_numel(v);
+	if (c > max)
+		return ir_node_error(d, g, n, "input '%s' has %lld values, expected at most %d",
+				     v->name, (long long)c, max);
+	for (int64_t i = 0; i < c; i++)
+		vals[i] = dtype_get_i64(v->dtype, v->data, i);
+	*count = c;
+	return 0;
+}
+
 int ix_check_index_type(const Graph *g, const Node *n, int k, Diag *d)
 {
 	static const DType idx[] = {DT_INT32, DT_INT64, DT_UNDEFINED};

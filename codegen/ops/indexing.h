@@ -48,6 +48,10 @@ void ix_emit_clamped(Out *o, const char *var, const char *expr, int64_t size);
    where skip is a statement such as "continue". */
 void ix_emit_checked(Out *o, const char *var, const char *expr, int64_t size, const char *skip);
 
+/* Reads constant integer input k (op_require_const) into vals[0..max); -1 with a
+   diagnostic if it is not constant, not integer, or longer than max. */
+int ix_const_ints(const Graph *g, const Node *n, int k, int64_t *vals, int max, int64_t *count,
+		  Diag *d);
 /* -1 with a diagnostic unless input k is int32 or int64 (the ONNX index types). */
 int ix_check_index_type(const Graph *g, const Node *n, int k, Diag *d);
 /* -1 with a diagnostic if rank exceeds CNNC_MAX_RANK. */
