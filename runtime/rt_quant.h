@@ -129,10 +129,10 @@ RT_FN int32_t rt_q_satf(float v, int32_t lo, int32_t hi)
 	return v >= (float)lo ? (v <= (float)hi ? (int32_t)v : hi) : lo;
 }
 
-/* Two's complement wrap of a 64-bit sum into int32 without implementation-defined casts. */
-RT_FN int32_t rt_q_wrap32(int64_t v)
+/* The int32 whose two's complement bits are u (integer accumulators wrap in uint32_t,
+   which keeps overflow defined), without an implementation-defined conversion. */
+RT_FN int32_t rt_q_i32(uint32_t u)
 {
-	uint32_t u = (uint32_t)(uint64_t)v;
 	return u <= 0x7fffffffu ? (int32_t)u : (int32_t)(u - 0x80000000u) - 0x7fffffff - 1;
 }
 
