@@ -16,6 +16,12 @@
 
 #include "ops.h"
 
+/* Kernel parameter of input k, NULL when absent (or past the node's count). */
+static const char *arg_in(const Emit *e, int k)
+{
+	return k < e->n->ninputs ? e->in[k] : NULL;
+}
+
 #define MAXSP (CNNC_MAX_RANK - 2)
 
 typedef struct Geo {
@@ -169,13 +175,13 @@ static int emit_nest(Emit *e, const Geo *geo, int xi, int wi, int xz, int wz,
 	out_line(o, "int64_t yi = 0;");
 	out_line(o, "for (int64_t b = 0; b < %lld; b++) {", (long long)geo->N);
 	out_line(o, "for (int64_t oc = 0; oc < %lld; oc++) {", (long long)geo->M);
-	out_line(o, "const %s *xg = %s + (b * %lld + oc / %lld * %lld) * %lld;", xt, e->in[xi],
+	out_line(o, "const %s *xg = %s + (b * %lld + oc / %lld * %lld) * %lld;", xt, arg_in(e, xi),
 		 (long long)geo->C, (long long)mg, (long long)cg, (long long)insz);
-	out_line(o, "const %s *wo = %s + oc * %lld;", wt, e->in[wi], (long long)(cg * ksz));
+	out_line(o, "const %s *wo = %s + oc * %lld;", wt, arg_in(e, wi), (long long)(cg * ksz));
 	out_line(o, "const int32_t xz = %s%s%s;", xz >= 0 ? "(int32_t)" : "0",
-		 xz >= 0 ? e->in[xz] : "", xz >= 0 ? "[0]" : "");
+		 xz >= 0 ? arg_in(e, xz) : "", xz >= 0 ? "[0]" : "");
 	if (wz >= 0)
-		out_line(o, "const int32_t wz = (int32_t)%s[%s];", e->in[wz],
+		out_line(o, "const int32_t wz = (int32_t)%s[%s];", arg_in(e, wz),
 			 per_oc(op_in(g, e->n, wz)));
 	else
 		out_line(o, "const int32_t wz = 0;");
@@ -236,7 +242,7 @@ static int ci_emit(Emit *e)
 	diag_init(&d, "");
 	if (geometry(e->g, e->n, 0, 1, &geo, &out, &d) < 0)
 		return -1;
-	int loops = emit_nest(e, &geo, 0, 1, e->in[2] ? 2 : -1, e->in[3] ? 3 : -1, NULL);
+	int loops = emit_nest(e, &geo, 0, 1, arg_in(e, 2) ? 2 : -1, arg_in(e, 3) ? 3 : -1, NULL);
 	out_line(e->o, "y0[yi++] = rt_q_i32(acc);");
 	cg_close(e->o, loops);
 	return 0;
@@ -276,7 +282,7 @@ static void qc_channel(Emit *e)
 {
 	out_line(e->o, "const float sxw = (float)(x1[0] * x4[%s]);", per_oc(op_in(e->g, e->n, 4)));
 	out_line(e->o, "const double m = (double)(float)(sxw / x6[0]);");
-	out_line(e->o, "const uint32_t bias = %s;", e->in[8] ? "(uint32_t)x8[oc]" : "0");
+	out_line(e->o, "const uint32_t bias = %s;", arg_in(e, 8) ? "(uint32_t)x8[oc]" : "0");
 }
 
 static int qc_emit(Emit *e)

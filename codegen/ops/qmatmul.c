@@ -16,6 +16,12 @@
 
 #include "ops.h"
 
+/* Kernel parameter of input k, NULL when absent (or past the node's count). */
+static const char *arg_in(const Emit *e, int k)
+{
+	return k < e->n->ninputs ? e->in[k] : NULL;
+}
+
 typedef struct MM {
 	Shape a, b;   /* operands, 1-D ones promoted to 2-D */
 	Shape full;   /* output with the promoted dims kept: [batch..., M, N] */
@@ -134,11 +140,11 @@ static int emit_rows(Emit *e, const MM *mm, int ai, int bi, int azp, int bzp)
 		out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", i, i,
 			 (long long)mm->full.dims[i], i);
 	out_line(o, "const %s *ar = %s + %s + i%d * %lld;", cg_ctype(op_in(e->g, e->n, ai)->dtype),
-		 e->in[ai], batch_offset(&mm->a, mm, buf, sizeof buf), r - 2, (long long)mm->K);
-	out_line(o, "const %s *bm = %s + %s;", cg_ctype(op_in(e->g, e->n, bi)->dtype), e->in[bi],
+		 arg_in(e, ai), batch_offset(&mm->a, mm, buf, sizeof buf), r - 2, (long long)mm->K);
+	out_line(o, "const %s *bm = %s + %s;", cg_ctype(op_in(e->g, e->n, bi)->dtype), arg_in(e, bi),
 		 batch_offset(&mm->b, mm, buf, sizeof buf));
 	if (azp >= 0)
-		out_line(o, "const int32_t az = (int32_t)%s[%s];", e->in[azp],
+		out_line(o, "const int32_t az = (int32_t)%s[%s];", arg_in(e, azp),
 			 param_index(e, mm, azp, 'a', idx, sizeof idx));
 	else
 		out_line(o, "const int32_t az = 0;");
@@ -151,7 +157,7 @@ static int emit_rows(Emit *e, const MM *mm, int ai, int bi, int azp, int bzp)
 		 (long long)mm->N);
 	out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", r - 1, r - 1, (long long)mm->N, r - 1);
 	if (bzp >= 0)
-		out_line(o, "const int32_t bz = (int32_t)%s[%s];", e->in[bzp],
+		out_line(o, "const int32_t bz = (int32_t)%s[%s];", arg_in(e, bzp),
 			 param_index(e, mm, bzp, 'b', idx, sizeof idx));
 	out_line(o, "acc[i%d] += (uint32_t)(av * ((int32_t)br[i%d] - %s));", r - 1, r - 1,
 		 bzp >= 0 ? "bz" : "0");
@@ -203,7 +209,7 @@ static int mmi_emit(Emit *e)
 	if (mm_shapes(e->g, e->n, op_in(e->g, e->n, 0), op_in(e->g, e->n, 1), &mm, &out, &d) < 0)
 		return -1;
 	out_line(e->o, "int64_t yi = 0;");
-	int loops = emit_rows(e, &mm, 0, 1, e->in[2] ? 2 : -1, e->in[3] ? 3 : -1);
+	int loops = emit_rows(e, &mm, 0, 1, arg_in(e, 2) ? 2 : -1, arg_in(e, 3) ? 3 : -1);
 	out_line(e->o, "y0[yi++] = rt_q_i32(acc[i%d]);", mm.full.rank - 1);
 	cg_close(e->o, loops);
 	return 0;

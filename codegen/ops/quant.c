@@ -16,6 +16,12 @@
 
 #include "ops.h"
 
+/* Kernel parameter of output k, NULL when absent (or past the node's count). */
+static const char *arg_out(const Emit *e, int k)
+{
+	return k < e->n->noutputs ? e->out[k] : NULL;
+}
+
 typedef struct Gran {
 	int mode;      /* 0: per tensor, 1: per axis, 2: blocked */
 	int64_t outer; /* product of x's dims before axis */
@@ -412,13 +418,13 @@ static int dyn_emit(Emit *e)
 	out_line(o, "float zf = 0.0f - mn / s;");
 	out_line(o, "zf = zf < 0.0f ? 0.0f : zf > 255.0f ? 255.0f : zf;");
 	out_line(o, "const float zp = nearbyintf(zf);");
-	if (e->out[0]) {
+	if (arg_out(e, 0)) {
 		out_line(o, "for (int64_t i = 0; i < %lld; i++)", cnt);
 		out_line(o, "\ty0[i] = (uint8_t)rt_q_satf(nearbyintf(x0[i] / s) + zp, 0, 255);");
 	}
-	if (e->out[1])
+	if (arg_out(e, 1))
 		out_line(o, "y1[0] = s;");
-	if (e->out[2])
+	if (arg_out(e, 2))
 		out_line(o, "y2[0] = (uint8_t)zp;");
 	return 0;
 }
