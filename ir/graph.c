@@ -314,12 +314,16 @@ int ir_sort(Graph *g, Diag *d)
 		free(order);
 		return -1;
 	}
-	Node *sorted = must(arena_alloc(g->arena, (nn ? nn : 1) * sizeof *sorted));
+	/* sort through a temporary copy so that repeated sorts (the lowering of control
+	   flow re-sorts after each rewrite) do not grow the arena */
+	Node *tmp = must(malloc((nn ? nn : 1) * sizeof *tmp));
 	for (uint32_t i = 0; i < nn; i++)
-		sorted[i] = g->nodes[order[i]];
+		tmp[i] = g->nodes[order[i]];
 	free(order);
-	g->nodes = sorted;
-	g->capnodes = nn ? nn : 1;
+	if (nn)
+		memcpy(g->nodes, tmp, nn * sizeof *tmp);
+	free(tmp);
+	Node *sorted = g->nodes;
 	for (uint32_t i = 0; i < nn; i++)
 		for (int j = 0; j < sorted[i].noutputs; j++)
 			if (sorted[i].outputs[j] != IR_NONE)

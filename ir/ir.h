@@ -175,15 +175,25 @@ typedef struct Attr {
 	Tensor *tensors;  /* AT_TENSORS */
 	Graph *graph;     /* AT_GRAPH */
 	Graph **graphs;   /* AT_GRAPHS */
+	/* AT_TYPE_PROTO: i is the innermost element type, s the outer kind ("tensor",
+	   "sequence", "optional", or "" for other types) */
 } Attr;
 
 typedef enum ValueType { VT_TENSOR = 0, VT_SEQUENCE, VT_OPTIONAL } ValueType;
 
+/* Sequences and optionals have static structure: a sequence's length and each element's
+   shape, and whether an optional holds an element, are known at compile time. Their
+   storage is flat: `shape` is [total elements] for a sequence (its elements one after
+   another) and an optional has its element's storage ([0] when empty). */
 typedef struct Value {
 	const char *name; /* ONNX name, unique in the graph */
 	ValueType vtype;  /* tensor, or sequence/optional of tensors (elements in dtype/shape) */
 	DType dtype;
 	Shape shape;
+	ValueType inner;  /* VT_OPTIONAL: kind of the element (VT_TENSOR or VT_SEQUENCE) */
+	bool none;        /* VT_OPTIONAL: holds no element */
+	int nelems;       /* sequence (or optional sequence): element count */
+	Shape *elems;     /* its element shapes (arena) */
 	bool typed;      /* dtype and shape are known */
 	bool is_input;   /* graph input fed by the caller */
 	bool is_output;  /* graph output */
@@ -311,6 +321,11 @@ typedef struct DimBinding {
 typedef struct ShapeBinding {
 	const char *name; /* graph input */
 	Shape shape;
+	/* sequence and optional inputs: an empty optional, or a sequence's element shapes */
+	bool none;
+	bool is_seq;
+	int nelems;
+	const Shape *elems;
 } ShapeBinding;
 
 typedef struct ValueBinding {

@@ -36,8 +36,8 @@ static int64_t align_up(int64_t x)
 
 static bool needs_storage(const Value *v)
 {
-	return v->producer != IR_NONE && !v->is_output && !v->data && v->alias == IR_NONE &&
-	       v->vtype == VT_TENSOR;
+	/* sequences and optionals are stored flat, like tensors */
+	return v->producer != IR_NONE && !v->is_output && !v->data && v->alias == IR_NONE;
 }
 
 static void make_views(Graph *g)
