@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codegen/codegen.h"
+#include "codegen/ops/ops.h"
 #include "driver/driver.h"
 
 static const char usage[] =
@@ -25,10 +26,22 @@ static const char usage[] =
 	"  --target T              host (default), generic, x86-64-v3, x86-64-v4, aarch64\n"
 	"  -v                      report what each pass did\n"
 	"  -d PASS                 dump the IR after PASS (or 'all')\n"
+	"  --list-ops              print the operators cnnc supports (markdown table)\n"
 	"  --help, --version\n"
 	"\n"
 	"cnnc verify compiles the model, builds it with $CC (default cc), runs it on every\n"
 	"input_K.pb of each DATA_DIR and compares every output_K.pb; see cnnc verify --help.\n";
+
+/* The op table as a markdown table, for the README (scripts/gen_op_table.sh). */
+static void list_ops(void)
+{
+	printf("| operator | domain |\n|---|---|\n");
+	for (int k = 0; k < OP_COUNT; k++) {
+		if (strcmp(op_domain((OpKind)k), "cnnc") == 0 || !op_def((OpKind)k)->infer)
+			continue;
+		printf("| %s | %s |\n", op_name((OpKind)k), *op_domain((OpKind)k) ? op_domain((OpKind)k) : "ai.onnx");
+	}
+}
 
 static void fail(const Diag *d)
 {
@@ -51,6 +64,10 @@ int main(int argc, char **argv)
 		const char *arg = argv[i];
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			fputs(usage, stdout);
+			return 0;
+		}
+		if (strcmp(arg, "--list-ops") == 0) {
+			list_ops();
 			return 0;
 		}
 		if (strcmp(arg, "--version") == 0) {

@@ -26,6 +26,12 @@ int drv_compile(const char *path, const Options *opt, const char *header_name, O
 		graph_free(g);
 		return -1;
 	}
+	if (opt && opt->verbose) {
+		char line[256];
+		snprintf(line, sizeof line, "workspace %lld bytes, liveness lower bound %lld bytes",
+			 (long long)g->workspace_size, (long long)g->workspace_bound);
+		log_line(line);
+	}
 	if (g_out)
 		*g_out = g;
 	else
