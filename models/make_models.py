@@ -936,6 +936,10 @@ MODELS = {
 }
 
 
+# other names the models are known by (bench/run.sh uses these)
+ALIASES = {'lenet5': 'lenet', 'squeezenet11': 'squeezenet1_1'}
+
+
 def describe(g):
     v = [g.env[o] for o in g.outputs]
     return ', '.join('%s%s std %.3g max %.3g' % (o, list(a.shape), a.std(), np.abs(a).max())
@@ -975,17 +979,17 @@ def main():
     args = ap.parse_args()
     names = args.names or list(MODELS)
     for n in names:
-        if n not in MODELS:
+        if n not in MODELS and n not in ALIASES:
             sys.exit('make_models.py: unknown model %r (see --list)' % n)
     if args.list:
         for n in names:
-            print(n, MODELS[n][1])
+            print(n, MODELS[ALIASES.get(n, n)][1])
         return
     if not args.out and not args.check:
         ap.error('give --out DIR, --check DATA or --list')
     bad = 0
     for n in names:
-        g = MODELS[n][0]()
+        g = MODELS[ALIASES.get(n, n)][0]()
         if args.out:
             os.makedirs(args.out, exist_ok=True)
             data = g.model().SerializeToString()
