@@ -142,6 +142,34 @@ float dtype_bf16_to_f32(uint16_t h)
 	return f;
 }
 
+/* Value of a float8/float4/float8e8m0 byte (decoding is exact; encoding with
+   rounding and saturation belongs to Cast, runtime/rt_cast.h). */
+static double small_float(DType t, uint8_t v)
+{
+	static const double e2m1[8] = {0, 0.5, 1, 1.5, 2, 3, 4, 6};
+	double sign = (v & 0x80) ? -1 : 1;
+	int mb = 3, bias = 7;
+	switch (t) {
+	case DT_FLOAT4E2M1: return (v & 8) ? -e2m1[v & 7] : e2m1[v & 7];
+	case DT_FLOAT8E8M0: return v == 0xff ? NAN : ldexp(1.0, v - 127);
+	case DT_FLOAT8E4M3FN:
+		if ((v & 0x7f) == 0x7f)
+			return NAN;
+		break;
+	case DT_FLOAT8E4M3FNUZ: bias = 8; break;
+	case DT_FLOAT8E5M2: mb = 2, bias = 15; break;
+	default: mb = 2, bias = 16; break; /* E5M2FNUZ */
+	}
+	if ((t == DT_FLOAT8E4M3FNUZ || t == DT_FLOAT8E5M2FNUZ) && v == 0x80)
+		return NAN;
+	int e = (v & 0x7f) >> mb, m = v & ((1 << mb) - 1);
+	if (t == DT_FLOAT8E5M2 && e == 31)
+		return m ? NAN : sign * INFINITY;
+	if (e == 0)
+		return sign * ldexp(m, 1 - bias - mb);
+	return sign * ldexp(1.0 + ldexp(m, -mb), e - bias);
+}
+
 double dtype_get_f64(DType t, const void *data, int64_t i)
 {
 	switch (t) {
@@ -150,6 +178,9 @@ double dtype_get_f64(DType t, const void *data, int64_t i)
 	case DT_FLOAT16: return dtype_f16_to_f32(((const uint16_t *)data)[i]);
 	case DT_BFLOAT16: return dtype_bf16_to_f32(((const uint16_t *)data)[i]);
 	case DT_UINT64: return (double)((const uint64_t *)data)[i];
+	case DT_FLOAT8E4M3FN: case DT_FLOAT8E4M3FNUZ: case DT_FLOAT8E5M2: case DT_FLOAT8E5M2FNUZ:
+	case DT_FLOAT4E2M1: case DT_FLOAT8E8M0:
+		return small_float(t, ((const uint8_t *)data)[i]);
 	default: return (double)dtype_get_i64(t, data, i);
 	}
 }
@@ -165,7 +196,9 @@ int64_t dtype_get_i64(DType t, const void *data, int64_t i)
 	case DT_INT64: return ((const int64_t *)data)[i];
 	case DT_UINT32: return ((const uint32_t *)data)[i];
 	case DT_UINT64: return (int64_t)((const uint64_t *)data)[i];
-	case DT_FLOAT: case DT_DOUBLE: case DT_FLOAT16: case DT_BFLOAT16: {
+	case DT_FLOAT: case DT_DOUBLE: case DT_FLOAT16: case DT_BFLOAT16: case DT_FLOAT8E4M3FN:
+	case DT_FLOAT8E4M3FNUZ: case DT_FLOAT8E5M2: case DT_FLOAT8E5M2FNUZ: case DT_FLOAT4E2M1:
+	case DT_FLOAT8E8M0: {
 		double v = dtype_get_f64(t, data, i);
 		if (isnan(v))
 			return 0;
