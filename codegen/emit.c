@@ -92,14 +92,20 @@ static const char *operand(const Cg *cg, uint32_t v, char *buf, size_t n)
 	const Value *val = ir_value(g, v);
 	uint32_t r = ir_storage(g, v);
 	const Value *root = ir_value(g, r);
-	const char *ct = val->dtype == DT_STRING ? "const char *const" : cg_ctype(val->dtype);
+	/* pointer types: "const float *" / "float *"; strings "const char *const *" / "const char **" */
+	const char *ct = cg_ctype(val->dtype);
+	char cptr[64];
+	if (val->dtype == DT_STRING)
+		snprintf(cptr, sizeof cptr, "%s const *", ct);
+	else
+		snprintf(cptr, sizeof cptr, "const %s *", ct);
 	if (root->data && cg->wname[r]) {
 		if (root->dtype == DT_STRING)
 			snprintf(buf, n, "%s", cg->wname[r]);
 		else
-			snprintf(buf, n, "(const %s *)%s.v", ct, cg->wname[r]);
+			snprintf(buf, n, "(%s)%s.v", cptr, cg->wname[r]);
 	} else if (root->is_input) {
-		snprintf(buf, n, "(const %s *)inputs[%d]", ct, graph_index(g->inputs, g->ninputs, r));
+		snprintf(buf, n, "(%s)inputs[%d]", cptr, graph_index(g->inputs, g->ninputs, r));
 	} else if (root->is_output) {
 		snprintf(buf, n, "(%s *)outputs[%d]", ct, graph_index(g->outputs, g->noutputs, r));
 	} else {
