@@ -466,7 +466,11 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 		out_printf(c, "\t(void)inputs;\n");
 	for (int k = 0; k < g->ninputs; k++) {
 		const Value *v = ir_value(g, g->inputs[k]);
-		if (v->data && ir_bytes(v) > 0)
+		if (v->data && ir_bytes(v) > 0 && v->dtype == DT_STRING)
+			out_printf(c, "\tfor (size_t i = 0; i < %lld; i++)\n\t\tif (strcmp(((const char "
+				      "*const *)inputs[%d])[i], %s[i]) != 0)\n\t\t\treturn 2;\n",
+				   (long long)ir_numel(v), k, cg.wname[g->inputs[k]]);
+		else if (v->data && ir_bytes(v) > 0)
 			out_printf(c, "\tif (memcmp(inputs[%d], %s.b, %lld) != 0)\n\t\treturn 2;\n", k,
 				   cg.wname[g->inputs[k]], (long long)ir_bytes(v));
 	}
