@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops.h"
+#include "sample.h"
 
 typedef enum { RM_NEAREST, RM_LINEAR, RM_CUBIC } RMode;
 typedef enum {
@@ -411,23 +411,6 @@ static void free_table(AxisTable *t)
 
 /* ------------------------------------------------------------ kernel */
 
-/* Storage conversion of arithmetic value v: saturating truncation for integers. */
-static const char *store_expr(DType dt, const char *v, char *buf, size_t n)
-{
-	switch (dt) {
-	case DT_INT8: snprintf(buf, n, "(int8_t)(%s != %s ? 0 : %s <= -128 ? -128 : %s >= 127 ? 127 : %s)", v, v, v, v, v); break;
-	case DT_UINT8: snprintf(buf, n, "(uint8_t)(!(%s > 0) ? 0 : %s >= 255 ? 255 : %s)", v, v, v); break;
-	case DT_INT16: snprintf(buf, n, "(int16_t)(%s != %s ? 0 : %s <= -32768 ? -32768 : %s >= 32767 ? 32767 : %s)", v, v, v, v, v); break;
-	case DT_UINT16: snprintf(buf, n, "(uint16_t)(!(%s > 0) ? 0 : %s >= 65535 ? 65535 : %s)", v, v, v); break;
-	case DT_INT32: snprintf(buf, n, "(int32_t)(%s != %s ? 0 : %s <= -2147483648.0 ? -2147483648.0 : %s >= 2147483647.0 ? 2147483647.0 : %s)", v, v, v, v, v); break;
-	case DT_UINT32: snprintf(buf, n, "(uint32_t)(!(%s > 0) ? 0 : %s >= 4294967295.0 ? 4294967295.0 : %s)", v, v, v); break;
-	case DT_INT64: snprintf(buf, n, "(%s != %s ? 0 : %s <= -9223372036854775808.0 ? INT64_MIN : %s >= 9223372036854775808.0 ? INT64_MAX : (int64_t)%s)", v, v, v, v, v); break;
-	case DT_UINT64: snprintf(buf, n, "(!(%s > 0) ? 0 : %s >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)%s)", v, v, v); break;
-	default: return cg_store(dt, v, buf, n);
-	}
-	return buf;
-}
-
 static void offset_table(Emit *e, const char *name, int a, const int64_t *v, int64_t n,
 			 int64_t mul)
 {
@@ -480,7 +463,7 @@ static void emit_interp(Emit *e, const ResizePlan *p, const AxisTable *t, const 
 			cg_lit(p->dt, p->extrap, lit, sizeof lit);
 		else
 			snprintf(lit, sizeof lit, "%.17g", p->extrap);
-		out_line(o, "y0[yo++] = %s;", store_expr(p->dt, lit, st, sizeof st));
+		out_line(o, "y0[yo++] = %s;", nn_store_sat(p->dt, lit, st, sizeof st));
 		out_line(o, "continue;");
 		out_line(o, "}");
 	}
@@ -510,7 +493,7 @@ static void emit_interp(Emit *e, const ResizePlan *p, const AxisTable *t, const 
 	out_line(o, "acc += %s * (%s)%s;", w, at, cg_load(p->dt, xv, ld, sizeof ld));
 	for (int i = 0; i < open; i++)
 		out_line(o, "}");
-	out_line(o, "y0[yo++] = %s;", store_expr(p->dt, "acc", st, sizeof st));
+	out_line(o, "y0[yo++] = %s;", nn_store_sat(p->dt, "acc", st, sizeof st));
 }
 
 static int emit(Emit *e)
