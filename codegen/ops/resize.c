@@ -13,7 +13,9 @@
  * Where the spec and the reference implementation that produced the conformance
  * data differ, the reference wins: align_corners divides by the fractional
  * output length scale * in (not the integer one), and interpolated integers are
- * truncated toward zero (after saturating to the type's range).
+ * truncated toward zero (after saturating to the type's range), except that a
+ * value within 1e-4 of an integer is that integer: weights carry rounding error,
+ * and truncating 66.99999 to 66 would be an off-by-one against ONNX Runtime.
  * Resize-10 and Upsample use asymmetric coordinates with ONNX Runtime's "simple"
  * nearest rounding (floor when upsampling, ceil when downsampling).
  */
@@ -183,8 +185,9 @@ static int read_targets(Graph *g, const Node *n, ResizePlan *p, Diag *d)
 			if (!(sc[i] > 0) || sc[i] > 1e9)
 				return ir_node_error(d, g, n, "scale %g is not positive", sc[i]);
 			p->scale[a] = sc[i];
-			double span = p->ct == CT_CROP ? p->roi_e[a] - p->roi_s[a] : 1.0;
-			p->out[a] = (int64_t)floor((double)p->in[a] * span * sc[i]);
+			/* roi does not shrink the output (ONNX Runtime and the reference agree,
+			   the spec's formula says otherwise) */
+			p->out[a] = (int64_t)floor((double)p->in[a] * sc[i]);
 		}
 		return 0;
 	}
@@ -493,6 +496,12 @@ static void emit_interp(Emit *e, const ResizePlan *p, const AxisTable *t, const 
 	out_line(o, "acc += %s * (%s)%s;", w, at, cg_load(p->dt, xv, ld, sizeof ld));
 	for (int i = 0; i < open; i++)
 		out_line(o, "}");
+	if (dtype_info(p->dt)->is_int) {
+		out_line(o, "{");
+		out_line(o, "const double nr = nearbyint(acc);");
+		out_line(o, "if (fabs(acc - nr) < 1e-4) acc = nr;");
+		out_line(o, "}");
+	}
 	out_line(o, "y0[yo++] = %s;", nn_store_sat(p->dt, "acc", st, sizeof st));
 }
 
