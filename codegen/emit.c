@@ -99,8 +99,7 @@ static const char *operand(const Cg *cg, uint32_t v, char *buf, size_t n)
 		else
 			snprintf(buf, n, "(const %s *)%s.v", ct, cg->wname[r]);
 	} else if (root->is_input) {
-		snprintf(buf, n, val->dtype == DT_STRING ? "(%s *)inputs[%d]" : "(const %s *)inputs[%d]",
-			 ct, graph_index(g->inputs, g->ninputs, r));
+		snprintf(buf, n, "(const %s *)inputs[%d]", ct, graph_index(g->inputs, g->ninputs, r));
 	} else if (root->is_output) {
 		snprintf(buf, n, "(%s *)outputs[%d]", ct, graph_index(g->outputs, g->noutputs, r));
 	} else {
