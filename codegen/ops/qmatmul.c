@@ -275,8 +275,13 @@ static int qmm_emit(Emit *e)
 	if (mm_shapes(e->g, e->n, op_in(e->g, e->n, 0), op_in(e->g, e->n, 3), &mm, &out, &d) < 0)
 		return -1;
 	DType st = op_in(e->g, e->n, 1)->dtype, yt = op_in(e->g, e->n, 7)->dtype;
+	bool per_tensor = true;
+	for (int k = 1; k < 8; k++)
+		per_tensor &= k == 3 || ir_numel(op_in(e->g, e->n, k)) == 1;
 	out_line(e->o, "int64_t yi = 0;");
-	int loops = emit_rows(e, &mm, 0, 3, 2, 5);
+	int loops = 0;
+	if (!per_tensor) /* the multiplier depends on the output coordinates */
+		loops = emit_rows(e, &mm, 0, 3, 2, 5);
 	static const int sk[3] = {1, 4, 6};
 	static const char sside[3] = {'a', 'b', 'y'};
 	for (int j = 0; j < 3; j++) {
@@ -287,6 +292,8 @@ static int qmm_emit(Emit *e)
 	out_line(e->o, "const float sab = %s;", rnd(st, "sa * sb", r1, sizeof r1));
 	out_line(e->o, "const double m = (double)%s;", rnd(st, "sab / sy", r2, sizeof r2));
 	out_line(e->o, "const double yz = (double)x7[%s];", param_index(e, &mm, 7, 'y', idx, sizeof idx));
+	if (per_tensor)
+		loops = emit_rows(e, &mm, 0, 3, 2, 5);
 	out_line(e->o, "y0[yi++] = (%s)rt_q_sat(nearbyint((double)rt_q_i32(acc[i%d]) * m) + yz, "
 		 "%d, %d);", cg_ctype(yt), mm.full.rank - 1, yt == DT_INT8 ? -128 : 0,
 		 yt == DT_INT8 ? 127 : 255);

@@ -275,11 +275,14 @@ static int q_emit(Emit *e)
 	const char *comp = pt == DT_DOUBLE ? "double" : "float";
 	bool is_int = int_range(ot, &lo, &hi);
 	bool sat = n->opset < 19 || ir_attr_int(n, "saturate", 1) != 0;
-	int loops = open_loops(e->o, &gr, ir_numel(x));
 	const char *pi = gr.mode == 0 ? "0" : "p";
 	snprintf(c, sizeof c, "x1[%s]", pi);
-	out_line(e->o, "const %s s = %s;", comp, round_to(pt, load(s->dtype, c, comp, a, sizeof a), b,
-								  sizeof b));
+	round_to(pt, load(s->dtype, c, comp, a, sizeof a), b, sizeof b);
+	if (gr.mode == 0) /* per tensor: the scale is loop invariant */
+		out_line(e->o, "const %s s = %s;", comp, b);
+	int loops = open_loops(e->o, &gr, ir_numel(x));
+	if (gr.mode != 0)
+		out_line(e->o, "const %s s = %s;", comp, b);
 	out_line(e->o, "const %s xv = %s;", comp, round_to(pt, load(x->dtype, "x0[i]", comp, a,
 									    sizeof a), b, sizeof b));
 	out_line(e->o, "const %s q = %s;", comp, round_to(pt, "xv / s", a, sizeof a));
@@ -371,10 +374,14 @@ static int dq_emit(Emit *e)
 	/* int32 differences need double to stay exact; narrower ones are exact in float */
 	bool wide = x->dtype == DT_INT32;
 	const char *comp = wide ? "double" : "float";
-	int loops = open_loops(e->o, &gr, ir_numel(x));
 	const char *pi = gr.mode == 0 ? "0" : "p";
 	snprintf(c, sizeof c, "x1[%s]", pi);
-	out_line(e->o, "const %s s = %s;", comp, load(s->dtype, c, comp, a, sizeof a));
+	load(s->dtype, c, comp, a, sizeof a);
+	if (gr.mode == 0) /* per tensor: the scale is loop invariant */
+		out_line(e->o, "const %s s = %s;", comp, a);
+	int loops = open_loops(e->o, &gr, ir_numel(x));
+	if (gr.mode != 0)
+		out_line(e->o, "const %s s = %s;", comp, a);
 	snprintf(c, sizeof c, "x2[%s]", pi);
 	if (dtype_info(x->dtype)->is_float)
 		out_line(e->o, "const float v = %s - %s;", load(x->dtype, "x0[i]", "float", a, sizeof a),

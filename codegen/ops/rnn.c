@@ -465,11 +465,14 @@ static int emit(Emit *e)
 	Out *o = e->o;
 	char st[64];
 	emit_decls(e, &r, dt);
-	out_line(o, "%s *const h = (%s *)scratch, *const c = h + %lld;", comp, comp, BH);
-	out_line(o, "%s *const gx = c + %lld, *const gh = gx + %lld, *const rh = gh + %lld;", comp,
-		 BH, GH, GH);
-	out_line(o, "%s *const xv = rh + %lld;", comp, (long long)r.H);
-	out_line(o, "(void)c, (void)rh;");
+	/* scratch: h[B*H], c[B*H], gx[G*H], gh[G*H], rh[H], xv[I] */
+	out_line(o, "%s *const h = (%s *)scratch;", comp, comp);
+	if (r.kind == K_LSTM)
+		out_line(o, "%s *const c = h + %lld;", comp, BH);
+	out_line(o, "%s *const gx = h + %lld, *const gh = gx + %lld;", comp, 2 * BH, GH);
+	if (r.kind == K_GRU && !r.lbr)
+		out_line(o, "%s *const rh = gh + %lld;", comp, GH);
+	out_line(o, "%s *const xv = gh + %lld;", comp, GH + (long long)r.H);
 	if (arg_out(e, 0) && arg_in(e, 4)) {
 		out_line(o, "for (int64_t i = 0; i < %lld; i++)",
 			 (long long)ir_numel(op_outv(e->g, e->n, 0)));
