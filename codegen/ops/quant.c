@@ -91,7 +91,7 @@ static const char *round_to(DType p, const char *expr, char *buf, size_t n)
 	return buf;
 }
 
-/* Checks the scale/zero-point shapes against x and fills g. */
+/* Checks the scale/zero-point shapes against x and fills gr. */
 static int granularity(const Graph *g, const Node *n, const Value *x, const Value *s,
 		       const Value *z, Gran *gr, Diag *d)
 {
@@ -140,8 +140,8 @@ static int granularity(const Graph *g, const Node *n, const Value *x, const Valu
 
 /* ------------------------------------------------------------ shared loop nest */
 
-/* Opens the loop nest of g over x; `p` is the scale/zero-point index expression
-   and `i` the element index. Returns the number of loops to close. */
+/* Opens the loop nest of gr over x: inside, `i` is the element index and `p` the
+   scale/zero-point index (absent per tensor). Returns the number of loops to close. */
 static int open_loops(Out *o, const Gran *gr, int64_t total)
 {
 	if (gr->mode == 0) {

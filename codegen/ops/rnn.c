@@ -400,9 +400,10 @@ static void emit_step(Emit *e, const Rnn *r, DType dt, int dir)
 		else
 			out_line(o, "const int64_t t = s;");
 	}
-	out_line(o, "const %s *xr = x0 + %s;", cg_ctype(dt),
-		 r->layout ? (snprintf(a, sizeof a, "(b * %lld + t) * %lld", S, I), a)
-			   : (snprintf(a, sizeof a, "(t * %lld + b) * %lld", B, I), a));
+	if (r->layout)
+		out_line(o, "const %s *xr = x0 + (b * %lld + t) * %lld;", cg_ctype(dt), S, I);
+	else
+		out_line(o, "const %s *xr = x0 + (t * %lld + b) * %lld;", cg_ctype(dt), B, I);
 	out_line(o, "for (int64_t k = 0; k < %lld; k++)", I);
 	out_line(o, "\txv[k] = %s;", cg_load(dt, "xr[k]", ld, sizeof ld));
 	out_line(o, "%s *hp = h + b * %lld;", cg_comp(dt), H);
