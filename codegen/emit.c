@@ -92,12 +92,22 @@ static const char *operand(const Cg *cg, uint32_t v, char *buf, size_t n)
 	const Value *val = ir_value(g, v);
 	uint32_t r = ir_storage(g, v);
 	const Value *root = ir_value(g, r);
-	const char *ct = val->dtype == DT_STRING ? "const char *const" : cg_ctype(val->dtype);
-	if (root->data && cg->wname[r]) {
-		if (root->dtype == DT_STRING)
+	const char *ct = cg_ctype(val->dtype);
+	if (val->dtype == DT_STRING) { /* arrays of string pointers */
+		if (root->data && cg->wname[r])
 			snprintf(buf, n, "%s", cg->wname[r]);
+		else if (root->is_input)
+			snprintf(buf, n, "(const char *const *)inputs[%d]",
+				 graph_index(g->inputs, g->ninputs, r));
+		else if (root->is_output)
+			snprintf(buf, n, "(const char **)outputs[%d]",
+				 graph_index(g->outputs, g->noutputs, r));
 		else
-			snprintf(buf, n, "(const %s *)%s.v", ct, cg->wname[r]);
+			snprintf(buf, n, "(const char **)(ws + %lld)", (long long)root->offset);
+		return buf;
+	}
+	if (root->data && cg->wname[r]) {
+		snprintf(buf, n, "(const %s *)%s.v", ct, cg->wname[r]);
 	} else if (root->is_input) {
 		snprintf(buf, n, "(const %s *)inputs[%d]", ct, graph_index(g->inputs, g->ninputs, r));
 	} else if (root->is_output) {
@@ -421,10 +431,12 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 			if (ir_has_in(n, k))
 				need[ir_storage(g, n->inputs[k])] = true;
 	}
-	for (int k = 0; k < g->noutputs; k++)
-		need[ir_storage(g, g->outputs[k])] = true;
-	for (int k = 0; k < g->ninputs; k++)
-		need[g->inputs[k]] = true;
+	for (int k = 0; k < g->noutputs; k++) /* copied out unless empty */
+		if (ir_bytes(ir_value(g, g->outputs[k])) > 0)
+			need[ir_storage(g, g->outputs[k])] = true;
+	for (int k = 0; k < g->ninputs; k++) /* frozen inputs, to check the caller's value */
+		if (ir_bytes(ir_value(g, g->inputs[k])) > 0)
+			need[g->inputs[k]] = true;
 	for (uint32_t v = 0; v < g->nvalues; v++)
 		if (need[v] && ir_value(g, v)->data)
 			emit_const(&cg, v);
@@ -456,7 +468,11 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 		out_printf(c, "\t(void)inputs;\n");
 	for (int k = 0; k < g->ninputs; k++) {
 		const Value *v = ir_value(g, g->inputs[k]);
-		if (v->data && ir_bytes(v) > 0)
+		if (v->data && ir_bytes(v) > 0 && v->dtype == DT_STRING)
+			out_printf(c, "\tfor (size_t i = 0; i < %lld; i++)\n\t\tif (strcmp(((const char *const "
+				   "*)inputs[%d])[i], %s[i]) != 0)\n\t\t\treturn 2;\n",
+				   (long long)ir_numel(v), k, cg.wname[g->inputs[k]]);
+		else if (v->data && ir_bytes(v) > 0)
 			out_printf(c, "\tif (memcmp(inputs[%d], %s.b, %lld) != 0)\n\t\treturn 2;\n", k,
 				   cg.wname[g->inputs[k]], (long long)ir_bytes(v));
 	}
