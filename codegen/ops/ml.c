@@ -160,8 +160,9 @@ static int cmp_key(const void *a, const void *b)
 	if (k->dtype == DT_STRING) {
 		c = strcmp(((const char *const *)k->data)[i], ((const char *const *)k->data)[j]);
 	} else if (dtype_info(k->dtype)->is_float) {
+		/* NaN sorts after every number (and equals NaN) */
 		double x = dtype_get_f64(k->dtype, k->data, i), y = dtype_get_f64(k->dtype, k->data, j);
-		c = x < y ? -1 : x > y;
+		c = isnan(x) || isnan(y) ? isnan(x) - isnan(y) : x < y ? -1 : x > y;
 	} else {
 		int64_t x = dtype_get_i64(k->dtype, k->data, i), y = dtype_get_i64(k->dtype, k->data, j);
 		c = x < y ? -1 : x > y;
@@ -235,6 +236,7 @@ static int encoder_build(Graph *g, const Node *n, Encoder *en, Diag *d)
 	char *kd = arena_alloc(g->arena, (size_t)((cnt + 1) * ks)), *vd = arena_alloc(g->arena,
 										   (size_t)((cnt + 1) * vs));
 	bool fl = dtype_info(keys.dtype)->is_float;
+	int64_t prev = -1;
 	for (int64_t i = 0; i < cnt; i++) {
 		int64_t o = order[i];
 		if (fl && isnan(dtype_get_f64(keys.dtype, keys.data, o))) {
@@ -243,7 +245,8 @@ static int encoder_build(Graph *g, const Node *n, Encoder *en, Diag *d)
 			continue;
 		}
 		/* equal keys are adjacent, in model order: the last one overwrites */
-		bool same = m > 0 && key_eq(&keys, order[i - 1], o);
+		bool same = m > 0 && key_eq(&keys, prev, o);
+		prev = o;
 		if (!same)
 			m++;
 		memcpy(kd + (m - 1) * ks, (const char *)keys.data + o * ks, (size_t)ks);
@@ -501,7 +504,7 @@ static int trees_infer(Graph *g, Node *n, Diag *d)
 static int64_t trees_scratch(const Graph *g, const Node *n)
 {
 	const Value *y = op_outv(g, n, 0);
-	return y && y->typed ? y->shape.dims[1] * (int64_t)sizeof(double) : 0;
+	return y && y->typed ? y->shape.dims[1] * (int64_t)(sizeof(double) + 1) : 0;
 }
 
 /* Emits the flattened trees: per node feature, mode, split, true/false child (an
@@ -552,7 +555,7 @@ static void trees_tables(Emit *e, const Trees *t)
 	out_printf(o, "%s};\n", t->nt ? "" : "0");
 	/* one comparison of a branch node */
 	out_printf(o, "static int %s_go_true(const int32_t *nd, double v, double s)\n{\n"
-		      "\tif (v != v)\n\t\treturn nd[4];\n"
+		      "\tif (v != v && nd[4])\n\t\treturn 1;\n"
 		      "\tswitch (nd[1]) {\n"
 		      "\tcase 0: return v <= s;\n\tcase 1: return v < s;\n"
 		      "\tcase 2: return v >= s;\n\tcase 3: return v > s;\n"
@@ -580,9 +583,14 @@ static int trees_emit(Emit *e)
 	const char *big = x->dtype == DT_DOUBLE ? "1.7976931348623157e308"
 			  : x->dtype == DT_FLOAT16 ? "65504.0" : "3.4028234663852886e38";
 	out_line(e->o, "double *acc = (double *)scratch;");
+	if (t.agg >= 2)
+		out_line(e->o, "unsigned char *hit = (unsigned char *)scratch + %lld;",
+			 (long long)(nt * (int64_t)sizeof(double)));
 	out_line(e->o, "for (int64_t r = 0; r < %lld; r++) {", (long long)rows);
 	out_line(e->o, "for (int64_t k = 0; k < %lld; k++)", (long long)nt);
 	out_line(e->o, "\tacc[k] = %s%s;", t.agg == 3 ? "-" : "", t.agg >= 2 ? big : "0.0");
+	if (t.agg >= 2)
+		out_line(e->o, "memset(hit, 0, %lld);", (long long)nt);
 	out_line(e->o, "for (int32_t tr = 0; tr < %lld; tr++) {", (long long)t.nt);
 	out_line(e->o, "int32_t nd = %s_root[tr];", e->fn);
 	out_line(e->o, "while (nd >= 0) {");
@@ -595,11 +603,12 @@ static int trees_emit(Emit *e)
 	out_line(e->o, "int32_t tg = %s_target[~nd];", e->fn);
 	if (t.agg <= 1)
 		out_line(e->o, "acc[tg] += w;");
-	else if (t.agg == 2)
-		out_line(e->o, "if (w < acc[tg]) acc[tg] = w;");
 	else
-		out_line(e->o, "if (w > acc[tg]) acc[tg] = w;");
+		out_line(e->o, "if (w %s acc[tg]) acc[tg] = w;\nhit[tg] = 1;", t.agg == 2 ? "<" : ">");
 	out_line(e->o, "}");
+	if (t.agg >= 2) /* a target no tree reached is 0, as in ONNX Runtime */
+		out_line(e->o, "for (int64_t k = 0; k < %lld; k++) if (!hit[k]) acc[k] = 0.0;",
+			 (long long)nt);
 	if (t.agg == 0 && t.nt > 0)
 		out_line(e->o, "for (int64_t k = 0; k < %lld; k++) acc[k] /= %lld.0;", (long long)nt,
 			 (long long)t.nt);
@@ -774,7 +783,7 @@ static void tfidf_level(Emit *e, const Grams *t, int len)
 		out_printf(o, "%s%lld", i ? ", " : "", (long long)(t->lfirst[len] + order[i]));
 	out_printf(o, "};\n");
 	free(order);
-	const char *xt = t->str ? "const char *const" : cg_ctype(op_in(e->g, e->n, 0)->dtype);
+	const char *xt = t->str ? "char *const" : cg_ctype(op_in(e->g, e->n, 0)->dtype);
 	out_printf(o, "static int32_t %s_find%d(const %s *row, int64_t pos, int64_t step)\n{\n"
 		      "\tint32_t lo = 0, hi = %lld;\n\twhile (lo < hi) {\n"
 		      "\t\tint32_t mid = lo + (hi - lo) / 2, c = 0;\n"
