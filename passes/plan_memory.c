@@ -36,8 +36,8 @@ static int64_t align_up(int64_t x)
 
 static bool needs_storage(const Value *v)
 {
-	return v->producer != IR_NONE && !v->is_output && !v->data && v->alias == IR_NONE &&
-	       v->vtype == VT_TENSOR;
+	/* sequences and optionals are stored flat, like tensors */
+	return v->producer != IR_NONE && !v->is_output && !v->data && v->alias == IR_NONE;
 }
 
 static void make_views(Graph *g)
@@ -49,7 +49,7 @@ static void make_views(Graph *g)
 		Value *y = ir_value(g, ir_out(n, 0));
 		const Value *x = ir_value(g, ir_in(n, 0));
 		if (y->is_output || y->data || y->vtype != VT_TENSOR || x->vtype != VT_TENSOR ||
-		    ir_bytes(x) != ir_bytes(y))
+		    ir_storage_bytes(x) != ir_storage_bytes(y) || x->layout != y->layout)
 			continue;
 		y->alias = ir_in(n, 0);
 	}
@@ -145,7 +145,7 @@ int pass_plan_memory(Graph *g, const Options *opt, Diag *d)
 		const Value *val = ir_value(g, v);
 		if (!needs_storage(val))
 			continue;
-		int64_t size = ir_bytes(val);
+		int64_t size = ir_storage_bytes(val);
 		if (size < 0) {
 			free(last);
 			free(bufs);
