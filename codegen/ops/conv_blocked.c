@@ -187,6 +187,76 @@ void cb_from_node(const Node *n, BlockedConv *p)
 	p->beta = ir_attr_float(n, "beta", 0);
 }
 
+/* ------------------------------------------------------------ epilogue matching */
+
+uint32_t cb_sole_consumer(const Graph *g, uint32_t v)
+{
+	uint32_t c;
+	if (ir_value(g, v)->is_output || ir_consumers(g, v, &c, 1) != 1 || ir_use_count(g, v) != 1)
+		return IR_NONE;
+	return c;
+}
+
+static bool const_scalar(const Graph *g, uint32_t v, double *out)
+{
+	const Value *val = ir_value(g, v);
+	if (!val->data || ir_numel(val) != 1 || !dtype_info(val->dtype)->is_float)
+		return false;
+	*out = dtype_get_f64(val->dtype, val->data, 0);
+	return true;
+}
+
+int cb_activation(const Graph *g, const Node *a, double *alpha, double *beta)
+{
+	*alpha = *beta = 0;
+	switch (a->op) {
+	case OP_RELU: return ACT_RELU;
+	case OP_SIGMOID: return ACT_SIGMOID;
+	case OP_TANH: return ACT_TANH;
+	case OP_HARDSWISH: return ACT_HARDSWISH;
+	case OP_LEAKYRELU: *alpha = ir_attr_float(a, "alpha", 0.01); return ACT_LEAKYRELU;
+	case OP_HARDSIGMOID:
+		*alpha = ir_attr_float(a, "alpha", 0.2);
+		*beta = ir_attr_float(a, "beta", 0.5);
+		return ACT_HARDSIGMOID;
+	default: break;
+	}
+	if (a->op == OP_CLIP) {
+		*alpha = -1e30;
+		*beta = 1e30;
+		if (a->opset < 11) {
+			*alpha = ir_attr_float(a, "min", -3.4028234663852886e38);
+			*beta = ir_attr_float(a, "max", 3.4028234663852886e38);
+			return ACT_CLIP;
+		}
+		if ((ir_has_in(a, 1) && !const_scalar(g, a->inputs[1], alpha)) ||
+		    (ir_has_in(a, 2) && !const_scalar(g, a->inputs[2], beta)))
+			return -1;
+		return ACT_CLIP;
+	}
+	return -1;
+}
+
+uint32_t cb_match_silu(const Graph *g, uint32_t v, uint32_t *sig)
+{
+	uint32_t c[3];
+	if (ir_value(g, v)->is_output || ir_consumers(g, v, c, 3) != 2 || ir_use_count(g, v) != 2)
+		return IR_NONE;
+	for (int k = 0; k < 2; k++) {
+		const Node *s = ir_node(g, c[k]), *m = ir_node(g, c[1 - k]);
+		if (s->op != OP_SIGMOID || m->op != OP_MUL || m->ninputs != 2)
+			continue;
+		uint32_t so = s->outputs[0];
+		if (cb_sole_consumer(g, so) != c[1 - k])
+			continue;
+		if ((m->inputs[0] == v && m->inputs[1] == so) || (m->inputs[1] == v && m->inputs[0] == so)) {
+			*sig = c[k];
+			return c[1 - k];
+		}
+	}
+	return IR_NONE;
+}
+
 /* ------------------------------------------------------------ emission helpers */
 
 void cb_emit_act(Out *o, int act, double alpha, double beta, const char *x)
