@@ -428,7 +428,8 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 				need[ir_storage(g, n->inputs[k])] = true;
 	}
 	for (int k = 0; k < g->noutputs; k++)
-		need[ir_storage(g, g->outputs[k])] = true;
+		if (ir_bytes(ir_value(g, g->outputs[k])) > 0) /* empty outputs are never copied */
+			need[ir_storage(g, g->outputs[k])] = true;
 	for (int k = 0; k < g->ninputs; k++)
 		need[g->inputs[k]] = true;
 	for (uint32_t v = 0; v < g->nvalues; v++)
