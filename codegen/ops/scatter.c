@@ -6,7 +6,8 @@
  * the end, and an update whose index is still out of range is skipped, so the
  * kernel never writes outside the output. Reductions add/mul/max/min are done in
  * the element's arithmetic type; integer add/mul wrap (unsigned arithmetic) rather
- * than overflow.
+ * than overflow. Scatter, ScatterElements and ScatterND fold when all inputs are
+ * constant (shape tensors edited by index in exported graphs).
  */
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +70,46 @@ static void emit_data_copy(Emit *e)
 		out_line(e->o, "memcpy(y0, x0, %lld);", (long long)b);
 }
 
+/* Host version of emit_update: out[o] = f(out[o], upd[u]) (folding). */
+static void fold_update(DType dt, int red, void *out, int64_t o, const void *upd, int64_t u)
+{
+	if (red == RED_NONE) {
+		ix_copy_elem(dt, out, o, upd, u);
+		return;
+	}
+	if (dtype_info(dt)->is_float) {
+		double a = dtype_get_f64(dt, out, o), b = dtype_get_f64(dt, upd, u);
+		double r = red == RED_ADD ? a + b : red == RED_MUL ? a * b : red == RED_MAX ? (b > a ? b : a)
+										 : (b < a ? b : a);
+		dtype_set_f64(dt, out, o, r);
+		return;
+	}
+	int64_t a = dtype_get_i64(dt, out, o), b = dtype_get_i64(dt, upd, u), r;
+	bool less = dt == DT_UINT64 ? (uint64_t)b < (uint64_t)a : b < a;
+	if (dt == DT_BOOL && red == RED_ADD)
+		r = a || b;
+	else if (dt == DT_BOOL && red == RED_MUL)
+		r = a && b;
+	else if (red == RED_ADD)
+		r = (int64_t)((uint64_t)a + (uint64_t)b);
+	else if (red == RED_MUL)
+		r = (int64_t)((uint64_t)a * (uint64_t)b);
+	else
+		r = (red == RED_MIN) == less ? b : a;
+	dtype_set_i64(dt, out, o, r);
+}
+
+/* Allocates output 0 of a scatter as a copy of input 0 (folding). */
+static void *fold_start(Graph *g, const Node *n)
+{
+	const Value *x = op_in(g, n, 0);
+	void *y = op_alloc_const(g, n, 0);
+	int64_t b = ir_bytes(x);
+	if (b > 0)
+		memcpy(y, x->data, (size_t)b);
+	return y;
+}
+
 /* ------------------------------------------------------------ Scatter / ScatterElements */
 
 static int elements_infer(Graph *g, Node *n, Diag *d)
@@ -93,6 +134,32 @@ static int elements_infer(Graph *g, Node *n, Diag *d)
 					     k, (long long)ix->shape.dims[k],
 					     (long long)x->shape.dims[k]);
 	op_set_out(g, n, 0, x->dtype, &x->shape);
+	return 0;
+}
+
+static int elements_fold(Graph *g, Node *n, Diag *d)
+{
+	int red;
+	if (reduction(g, n, &red, d) < 0)
+		return -1;
+	const Value *x = op_in(g, n, 0), *ix = op_in(g, n, 1), *u = op_in(g, n, 2);
+	int r = x->shape.rank, axis = (int)ir_attr_int(n, "axis", 0);
+	axis = axis < 0 ? axis + r : axis;
+	int64_t xst[CNNC_MAX_RANK], idx[CNNC_MAX_RANK] = {0}, total = ir_numel(ix);
+	shape_strides(&x->shape, xst);
+	void *y = fold_start(g, n);
+	for (int64_t j = 0; j < total; j++) {
+		int64_t v = dtype_get_i64(ix->dtype, ix->data, j), dim = x->shape.dims[axis];
+		v = v < 0 ? v + dim : v;
+		if (v >= 0 && v < dim) {
+			int64_t off = v * xst[axis];
+			for (int k = 0; k < r; k++)
+				off += k == axis ? 0 : idx[k] * xst[k];
+			fold_update(x->dtype, red, y, off, u->data, j);
+		}
+		for (int k = r - 1; k >= 0 && ++idx[k] == ix->shape.dims[k]; k--)
+			idx[k] = 0;
+	}
 	return 0;
 }
 
@@ -127,8 +194,8 @@ static int elements_emit(Emit *e)
 	return 0;
 }
 
-const OpDef opdef_SCATTER = {elements_infer, NULL, elements_emit, NULL, 0};
-const OpDef opdef_SCATTERELEMENTS = {elements_infer, NULL, elements_emit, NULL, 0};
+const OpDef opdef_SCATTER = {elements_infer, elements_fold, elements_emit, NULL, 0};
+const OpDef opdef_SCATTERELEMENTS = {elements_infer, elements_fold, elements_emit, NULL, 0};
 
 /* ------------------------------------------------------------ ScatterND */
 
@@ -163,6 +230,32 @@ static int nd_infer(Graph *g, Node *n, Diag *d)
 				     (long long)k);
 	}
 	op_set_out(g, n, 0, x->dtype, &x->shape);
+	return 0;
+}
+
+static int nd_fold(Graph *g, Node *n, Diag *d)
+{
+	int red;
+	if (reduction(g, n, &red, d) < 0)
+		return -1;
+	const Value *x = op_in(g, n, 0), *ix = op_in(g, n, 1), *u = op_in(g, n, 2);
+	int q = ix->shape.rank, r = x->shape.rank, k = (int)ix->shape.dims[q - 1];
+	int64_t ntuple = ix_prod(&ix->shape, 0, q - 1), slice = ix_prod(&x->shape, k, r);
+	int64_t xst[CNNC_MAX_RANK];
+	shape_strides(&x->shape, xst);
+	void *y = fold_start(g, n);
+	for (int64_t t = 0; t < ntuple; t++) {
+		int64_t off = 0;
+		bool ok = true;
+		for (int j = 0; j < k; j++) {
+			int64_t v = dtype_get_i64(ix->dtype, ix->data, t * k + j), dim = x->shape.dims[j];
+			v = v < 0 ? v + dim : v;
+			ok &= v >= 0 && v < dim;
+			off += v * xst[j];
+		}
+		for (int64_t s = 0; ok && s < slice; s++)
+			fold_update(x->dtype, red, y, off + s, u->data, t * slice + s);
+	}
 	return 0;
 }
 
@@ -205,7 +298,7 @@ static int nd_emit(Emit *e)
 	return 0;
 }
 
-const OpDef opdef_SCATTERND = {nd_infer, NULL, nd_emit, NULL, 0};
+const OpDef opdef_SCATTERND = {nd_infer, nd_fold, nd_emit, NULL, 0};
 
 /* ------------------------------------------------------------ TensorScatter */
 
