@@ -3,9 +3,9 @@
  * depth decides the output shape and must be a compile-time constant; indices
  * and values ([off, on]) are read at run time. The kernel fills the output with
  * `off`, then writes `on` once per index. Indices of any numeric type are
- * converted to integers by truncation; an index outside [-depth, depth-1]
- * (including NaN and values too large for int64) leaves its row all `off`, as the
- * spec says.
+ * converted to integers by truncation; an index outside [-depth, depth-1] (outside
+ * [0, depth-1] in opset 9; NaN and values too large for int64 included) leaves its
+ * row all `off`, as the spec says.
  */
 #include <stdio.h>
 
@@ -82,7 +82,8 @@ static int emit(Emit *e)
 	out_line(e->o, "for (int64_t q = 0; q < %lld; q++) {", (long long)post);
 	out_line(e->o, "const int64_t i = p * %lld + q;", (long long)post);
 	emit_index(e, ix->dtype, depth);
-	out_line(e->o, "if (v < 0) v += %lld;", (long long)depth);
+	if (e->n->opset >= 11) /* opset 9 has no negative indices: they select nothing */
+		out_line(e->o, "if (v < 0) v += %lld;", (long long)depth);
 	out_line(e->o, "if (v >= 0 && v < %lld)", (long long)depth);
 	out_line(e->o, "\ty0[(p * %lld + v) * %lld + q] = x2[1];", (long long)depth, (long long)post);
 	out_line(e->o, "}");
