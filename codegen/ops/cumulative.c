@@ -87,7 +87,8 @@ static int emit(Emit *e)
 	if (get_axis(e->g, e->n, &axis, &d) < 0)
 		return -1;
 	bool prod = e->n->op == OP_CUMPROD;
-	bool excl = ir_attr_int(e->n, "exclusive", 0) != 0, rev = ir_attr_int(e->n, "reverse", 0) != 0;
+	bool excl = ir_attr_int(e->n, "exclusive", 0) != 0;
+	bool rev = ir_attr_int(e->n, "reverse", 0) != 0;
 	int64_t len = x->shape.dims[axis], pre = ix_prod(&x->shape, 0, axis);
 	int64_t post = ix_prod(&x->shape, axis + 1, x->shape.rank);
 	if (ir_numel(x) == 0)

@@ -28,7 +28,8 @@ static int get_depth(const Graph *g, const Node *n, int64_t *depth, Diag *d)
 
 static int infer(Graph *g, Node *n, Diag *d)
 {
-	if (op_check_arity(g, n, 3, 3, 3, d) < 0 || op_check_dtype(g, n, 0, op_numeric_types, d) < 0 ||
+	if (op_check_arity(g, n, 3, 3, 3, d) < 0 ||
+	    op_check_dtype(g, n, 0, op_numeric_types, d) < 0 ||
 	    op_check_dtype(g, n, 1, op_numeric_types, d) < 0)
 		return -1;
 	const Value *ix = op_in(g, n, 0), *vals = op_in(g, n, 2);
@@ -58,9 +59,9 @@ static void emit_index(Emit *e, DType dt, int64_t depth)
 		out_line(e->o, "int64_t v = f > %lld.0 && f < %lld.0 ? (int64_t)f : %lld;",
 			 (long long)(-depth - 1), (long long)depth, (long long)depth);
 	} else if (!di->is_signed) {
-		out_line(e->o, "int64_t v = (uint64_t)x0[i] < UINT64_C(%lld) ? (int64_t)x0[i] : %lld;",
-			 (long long)depth,
-			 (long long)depth);
+		out_line(e->o,
+			 "int64_t v = (uint64_t)x0[i] < UINT64_C(%lld) ? (int64_t)x0[i] : %lld;",
+			 (long long)depth, (long long)depth);
 	} else {
 		out_line(e->o, "int64_t v = (int64_t)x0[i];");
 	}
@@ -85,7 +86,8 @@ static int emit(Emit *e)
 	if (e->n->opset >= 11) /* opset 9 has no negative indices: they select nothing */
 		out_line(e->o, "if (v < 0) v += %lld;", (long long)depth);
 	out_line(e->o, "if (v >= 0 && v < %lld)", (long long)depth);
-	out_line(e->o, "\ty0[(p * %lld + v) * %lld + q] = x2[1];", (long long)depth, (long long)post);
+	out_line(e->o, "\ty0[(p * %lld + v) * %lld + q] = x2[1];", (long long)depth,
+		 (long long)post);
 	out_line(e->o, "}");
 	out_line(e->o, "}");
 	return 0;

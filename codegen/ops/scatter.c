@@ -56,8 +56,8 @@ static void emit_update(Out *o, DType dt, int red, const char *dst, const char *
 		break;
 	}
 	default:
-		snprintf(expr, sizeof expr, "%s %s %s ? %s : %s", b, red == RED_MAX ? ">" : "<", a, b,
-			 a);
+		snprintf(expr, sizeof expr, "%s %s %s ? %s : %s", b, red == RED_MAX ? ">" : "<",
+			 a, b, a);
 		break;
 	}
 	out_line(o, "%s = %s;", dst, cg_store(dt, expr, st, sizeof st));
@@ -79,8 +79,10 @@ static void fold_update(DType dt, int red, void *out, int64_t o, const void *upd
 	}
 	if (dtype_info(dt)->is_float) {
 		double a = dtype_get_f64(dt, out, o), b = dtype_get_f64(dt, upd, u);
-		double r = red == RED_ADD ? a + b : red == RED_MUL ? a * b : red == RED_MAX ? (b > a ? b : a)
-										 : (b < a ? b : a);
+		double r = red == RED_ADD   ? a + b
+			   : red == RED_MUL ? a * b
+			   : red == RED_MAX ? (b > a ? b : a)
+					    : (b < a ? b : a);
 		dtype_set_f64(dt, out, o, r);
 		return;
 	}
@@ -123,14 +125,16 @@ static int elements_infer(Graph *g, Node *n, Diag *d)
 	if (u->dtype != x->dtype)
 		return ir_node_error(d, g, n, "updates are %s but data is %s", dtype_name(u->dtype),
 				     dtype_name(x->dtype));
-	if (x->shape.rank < 1 || ix->shape.rank != x->shape.rank || !shape_equal(&ix->shape, &u->shape))
-		return ir_node_error(d, g, n, "indices and updates must have data's rank and one "
-				     "shape");
+	if (x->shape.rank < 1 || ix->shape.rank != x->shape.rank ||
+	    !shape_equal(&ix->shape, &u->shape))
+		return ir_node_error(d, g, n,
+				     "indices and updates must have data's rank and one shape");
 	if (op_axis(g, n, ir_attr_int(n, "axis", 0), x->shape.rank, &axis, d) < 0)
 		return -1;
 	for (int k = 0; k < x->shape.rank; k++)
 		if (k != axis && ix->shape.dims[k] > x->shape.dims[k])
-			return ir_node_error(d, g, n, "indices dim %d is %lld, larger than data's %lld",
+			return ir_node_error(d, g, n,
+					     "indices dim %d is %lld, larger than data's %lld",
 					     k, (long long)ix->shape.dims[k],
 					     (long long)x->shape.dims[k]);
 	op_set_out(g, n, 0, x->dtype, &x->shape);
@@ -212,8 +216,9 @@ static int nd_infer(Graph *g, Node *n, Diag *d)
 				     dtype_name(x->dtype));
 	int r = x->shape.rank, q = ix->shape.rank;
 	if (r < 1 || q < 1)
-		return ir_node_error(d, g, n, "data has rank %d and indices rank %d, expected both "
-				     ">= 1", r, q);
+		return ir_node_error(d, g, n,
+				     "data has rank %d and indices rank %d, expected both >= 1",
+				     r, q);
 	int64_t k = ix->shape.dims[q - 1];
 	if (k < 1 || k > r)
 		return ir_node_error(d, g, n, "index tuples have length %lld, expected 1 to %d",
@@ -225,9 +230,9 @@ static int nd_infer(Graph *g, Node *n, Diag *d)
 		us.dims[us.rank++] = x->shape.dims[j];
 	if (us.rank > CNNC_MAX_RANK || !shape_equal(&us, &u->shape)) {
 		char s1[128];
-		return ir_node_error(d, g, n, "updates have shape %s, expected indices.shape[:-1] + "
-				     "data.shape[%lld:]", shape_str(&u->shape, s1, sizeof s1),
-				     (long long)k);
+		return ir_node_error(d, g, n,
+				     "updates have shape %s, expected indices.shape[:-1] + data.shape[%lld:]",
+				     shape_str(&u->shape, s1, sizeof s1), (long long)k);
 	}
 	op_set_out(g, n, 0, x->dtype, &x->shape);
 	return 0;
@@ -248,7 +253,8 @@ static int nd_fold(Graph *g, Node *n, Diag *d)
 		int64_t off = 0;
 		bool ok = true;
 		for (int j = 0; j < k; j++) {
-			int64_t v = dtype_get_i64(ix->dtype, ix->data, t * k + j), dim = x->shape.dims[j];
+			int64_t v = dtype_get_i64(ix->dtype, ix->data, t * k + j);
+			int64_t dim = x->shape.dims[j];
 			v = v < 0 ? v + dim : v;
 			ok &= v >= 0 && v < dim;
 			off += v * xst[j];
@@ -284,8 +290,8 @@ static int nd_emit(Emit *e)
 		out_line(e->o, "off += v%d * %lld;", j, (long long)xst[j]);
 	}
 	if (red == RED_NONE && slice > 1) {
-		out_line(e->o, "memcpy(y0 + off, x2 + t * %lld, %lld * sizeof *y0);", (long long)slice,
-			 (long long)slice);
+		out_line(e->o, "memcpy(y0 + off, x2 + t * %lld, %lld * sizeof *y0);",
+			 (long long)slice, (long long)slice);
 	} else {
 		out_line(e->o, "for (int64_t s = 0; s < %lld; s++) {", (long long)slice);
 		char dst[64], src[64];
@@ -318,18 +324,22 @@ static int ts_infer(Graph *g, Node *n, Diag *d)
 	if (axis == 0)
 		return ir_node_error(d, g, n, "axis is the batch axis 0");
 	if (u->dtype != x->dtype || u->shape.rank != r)
-		return ir_node_error(d, g, n, "update must have past_cache's element type and rank");
+		return ir_node_error(d, g, n,
+				     "update must have past_cache's element type and rank");
 	for (int k = 0; k < r; k++)
-		if (k == axis ? u->shape.dims[k] > x->shape.dims[k] : u->shape.dims[k] != x->shape.dims[k])
-			return ir_node_error(d, g, n, "update dim %d is %lld, does not match "
-					     "past_cache's %lld", k, (long long)u->shape.dims[k],
+		if (k == axis ? u->shape.dims[k] > x->shape.dims[k]
+			      : u->shape.dims[k] != x->shape.dims[k])
+			return ir_node_error(d, g, n,
+					     "update dim %d is %lld, does not match past_cache's %lld",
+					     k, (long long)u->shape.dims[k],
 					     (long long)x->shape.dims[k]);
 	if (w) {
 		static const DType i64[] = {DT_INT64, DT_INT32, DT_UNDEFINED};
 		if (op_check_dtype(g, n, 2, i64, d) < 0)
 			return -1;
 		if (ir_numel(w) != x->shape.dims[0])
-			return ir_node_error(d, g, n, "write_indices has %lld values, expected %lld",
+			return ir_node_error(d, g, n,
+					     "write_indices has %lld values, expected %lld",
 					     (long long)ir_numel(w), (long long)x->shape.dims[0]);
 	}
 	op_set_out(g, n, 0, x->dtype, &x->shape);
@@ -370,7 +380,8 @@ static int ts_emit(Emit *e)
 	else
 		out_line(e->o, "if (pos < 0 || pos >= %lld) continue;", (long long)m);
 	if (post == 1)
-		out_line(e->o, "y0[p * %lld + pos] = x1[p * %lld + s];", (long long)m, (long long)l);
+		out_line(e->o, "y0[p * %lld + pos] = x1[p * %lld + s];", (long long)m,
+			 (long long)l);
 	else
 		out_line(e->o, "memcpy(y0 + (p * %lld + pos) * %lld, x1 + (p * %lld + s) * %lld, "
 			       "%lld * sizeof *y0);",
