@@ -40,8 +40,9 @@ static int selection(const Graph *g, const Node *n, Sel *s, Diag *d)
 	}
 	int64_t len = ir_numel(c);
 	if (len > s->dim)
-		return ir_node_error(d, g, n, "condition has %lld values, more than the %lld "
-				     "positions", (long long)len, (long long)s->dim);
+		return ir_node_error(d, g, n,
+				     "condition has %lld values, more than the %lld positions",
+				     (long long)len, (long long)s->dim);
 	s->count = 0;
 	for (int64_t i = 0; i < len; i++)
 		s->count += ((const uint8_t *)c->data)[i] != 0;
@@ -136,7 +137,8 @@ static int emit(Emit *e)
 		out_line(e->o, "y0[p * %lld + j] = x0[p * %lld + %s_sel[j]];", (long long)s.count,
 			 (long long)s.dim, e->fn);
 	else
-		out_line(e->o, "memcpy(y0 + (p * %lld + j) * %lld, x0 + (p * %lld + %s_sel[j]) * %lld, "
+		out_line(e->o,
+			 "memcpy(y0 + (p * %lld + j) * %lld, x0 + (p * %lld + %s_sel[j]) * %lld, "
 			       "%lld * sizeof *y0);",
 			 (long long)s.count, (long long)s.post, (long long)s.dim, e->fn,
 			 (long long)s.post, (long long)s.post);

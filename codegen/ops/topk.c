@@ -51,7 +51,8 @@ static int infer(Graph *g, Node *n, Diag *d)
 				     (long long)x->shape.dims[axis]);
 	int64_t largest = n->opset >= 11 ? ir_attr_int(n, "largest", 1) : 1;
 	if (largest != 0 && largest != 1)
-		return ir_node_error(d, g, n, "largest is %lld, expected 0 or 1", (long long)largest);
+		return ir_node_error(d, g, n, "largest is %lld, expected 0 or 1",
+				     (long long)largest);
 	Shape s = x->shape;
 	s.dims[axis] = k;
 	op_set_out(g, n, 0, x->dtype, &s);
@@ -114,7 +115,8 @@ static int emit(Emit *e)
 	out_line(e->o, "int64_t *h = (int64_t *)scratch;");
 	out_line(e->o, "for (int64_t p = 0; p < %lld; p++) {", (long long)pre);
 	out_line(e->o, "for (int64_t q = 0; q < %lld; q++) {", (long long)post);
-	out_line(e->o, "const %s *x = x0 + p * %lld + q;", cg_ctype(x->dtype), (long long)(len * post));
+	out_line(e->o, "const %s *x = x0 + p * %lld + q;", cg_ctype(x->dtype),
+		 (long long)(len * post));
 	out_line(e->o, "int64_t i, m;");
 	out_line(e->o, "for (i = 0; i < %lld; i++)", (long long)k);
 	out_line(e->o, "\th[i] = i;");
@@ -133,7 +135,8 @@ static int emit(Emit *e)
 	out_line(e->o, "%s_sift(h, m - 1, 0, x);", fn);
 	out_line(e->o, "}");
 	out_line(e->o, "for (i = 0; i < %lld; i++) {", (long long)k);
-	out_line(e->o, "const int64_t o = (p * %lld + i) * %lld + q;", (long long)k, (long long)post);
+	out_line(e->o, "const int64_t o = (p * %lld + i) * %lld + q;", (long long)k,
+		 (long long)post);
 	if (e->out[0])
 		out_line(e->o, "y0[o] = x[h[i] * %lld];", (long long)post);
 	if (e->out[1])

@@ -57,7 +57,8 @@ static int fold(Graph *g, Node *n, Diag *d)
 	const uint8_t *cd = c->data;
 	for (int64_t i = 0; i < total; i++) {
 		const Value *src = cd[bcast_offset(&c->shape, &out->shape, i)] ? x : y;
-		ix_copy_elem(out->dtype, data, i, src->data, bcast_offset(&src->shape, &out->shape, i));
+		ix_copy_elem(out->dtype, data, i, src->data,
+			     bcast_offset(&src->shape, &out->shape, i));
 	}
 	return 0;
 }
@@ -84,7 +85,8 @@ static int emit(Emit *e)
 		return 0;
 	}
 	for (int k = 0; k < 3; k++)
-		cg_bcast_index(&op_in(e->g, e->n, k)->shape, &out->shape, "i", idx[k], sizeof idx[k]);
+		cg_bcast_index(&op_in(e->g, e->n, k)->shape, &out->shape, "i", idx[k],
+			       sizeof idx[k]);
 	out_line(e->o, "int64_t j = 0;");
 	loops = cg_loops(e->o, &out->shape, "i");
 	out_line(e->o, "y0[j++] = x0[%s] ? x1[%s] : x2[%s];", idx[0], idx[1], idx[2]);
