@@ -567,28 +567,11 @@ static void emit_dense(Emit *e, const BlockedConv *p)
 	out_line(o, "}");
 }
 
-/* Depthwise: lanes are channels; border pixels get per-pixel tap ranges. */
-static void emit_depthwise(Emit *e, const BlockedConv *p)
+/* Depthwise, one border pixel at column `ow` (a C expression): the taps that land
+   inside the input are computed per pixel. */
+static void dw_pixel(Out *o, const BlockedConv *p)
 {
-	Out *o = e->o;
-	int64_t b = p->b, cb = rup(p->ic, b) / b, khw = p->kh * p->kw;
-	out_line(o, "for (int n = 0; n < %lld; n++)", (long long)p->n);
-	out_line(o, "for (int c = 0; c < %lld; c++) {", (long long)cb);
-	out_line(o, "const float *xc = x0 + ((int64_t)n * %lld + c) * %lld;", (long long)cb,
-		 (long long)(p->ih * p->iw * b));
-	out_line(o, "const float *wc = x1 + (int64_t)c * %lld;", (long long)(khw * b));
-	out_line(o, "float *yc = y0 + ((int64_t)n * %lld + c) * %lld;", (long long)cb,
-		 (long long)(p->oh * p->ow * b));
-	if (p->residual)
-		out_line(o, "const float *rc = x3 + (yc - y0);");
-	out_line(o, "for (int oh = 0; oh < %lld; oh++) {", (long long)p->oh);
-	out_line(o, "const int ih0 = oh * %lld - %lld;", (long long)p->sh, (long long)p->pt);
-	out_line(o, "const int khlo = ih0 < 0 ? (-ih0 + %lld) / %lld : 0;", (long long)(p->dh - 1),
-		 (long long)p->dh);
-	out_line(o, "const int khe = (%lld - ih0 + %lld) / %lld, khhi = khe < %lld ? khe : %lld;",
-		 (long long)p->ih, (long long)(p->dh - 1), (long long)p->dh, (long long)p->kh,
-		 (long long)p->kh);
-	out_line(o, "for (int ow = 0; ow < %lld; ow++) {", (long long)p->ow);
+	int64_t b = p->b;
 	out_line(o, "const int iw0 = ow * %lld - %lld;", (long long)p->sw, (long long)p->pl);
 	out_line(o, "const int kwlo = iw0 < 0 ? (-iw0 + %lld) / %lld : 0;", (long long)(p->dw - 1),
 		 (long long)p->dw);
@@ -613,7 +596,111 @@ static void emit_depthwise(Emit *e, const BlockedConv *p)
 	cb_emit_act(o, p->act, p->alpha, p->beta, "v");
 	out_line(o, "yp[l] = v;");
 	out_line(o, "}");
+}
+
+/* Depthwise, r interior pixels from column `ow`: every column tap is inside, so
+   r accumulator vectors (one per pixel, lanes = channels) take the taps with no
+   tests. */
+static void dw_interior(Out *o, const BlockedConv *p, const char *vt, int r)
+{
+	int64_t b = p->b;
+	bool vec = vt != NULL;
+	if (vec)
+		for (int j = 0; j < r; j++)
+			out_line(o, "%s a%d = *(const %su *)(x2 + c * %lld);", vt, j, vt, (long long)b);
+	else {
+		out_line(o, "float a[%d][%lld];", r, (long long)b);
+		out_line(o, "for (int j = 0; j < %d; j++)", r);
+		out_line(o, "\tfor (int l = 0; l < %lld; l++) a[j][l] = x2[c * %lld + l];", (long long)b,
+			 (long long)b);
+	}
+	out_line(o, "for (int kh = khlo; kh < khhi; kh++) {");
+	out_line(o, "const float *xr = xc + ((int64_t)(ih0 + kh * %lld) * %lld + ow * %lld - %lld) * %lld;",
+		 (long long)p->dh, (long long)p->iw, (long long)p->sw, (long long)p->pl, (long long)b);
+	out_line(o, "for (int kw = 0; kw < %lld; kw++) {", (long long)p->kw);
+	out_line(o, "const float *xp = xr + kw * %lld;", (long long)(p->dw * b));
+	out_line(o, "const float *wp = wc + (kh * %lld + kw) * %lld;", (long long)p->kw, (long long)b);
+	if (vec) {
+		out_line(o, "const %s w = *(const %su *)wp;", vt, vt);
+		for (int j = 0; j < r; j++)
+			out_line(o, "a%d += *(const %su *)(xp + %lld) * w;", j, vt, (long long)(j * p->sw * b));
+	} else {
+		for (int j = 0; j < r; j++)
+			out_line(o, "for (int l = 0; l < %lld; l++) a[%d][l] += xp[%lld + l] * wp[l];",
+				 (long long)b, j, (long long)(j * p->sw * b));
+	}
 	out_line(o, "}");
+	out_line(o, "}");
+	out_line(o, "float *yp = yc + ((int64_t)oh * %lld + ow) * %lld;", (long long)p->ow, (long long)b);
+	if (vec)
+		for (int j = 0; j < r; j++)
+			out_line(o, "*(%su *)(yp + %lld) = a%d;", vt, (long long)(j * b), j);
+	else
+		out_line(o, "for (int j = 0; j < %d; j++) for (int l = 0; l < %lld; l++) yp[j * %lld + l] = a[j][l];",
+			 r, (long long)b, (long long)b);
+	if (p->residual || p->act != ACT_NONE) {
+		out_line(o, "for (int q = 0; q < %lld; q++) {", (long long)(r * b));
+		out_line(o, "float v = yp[q]%s;", p->residual ? " + rc[(yp - yc) + q]" : "");
+		cb_emit_act(o, p->act, p->alpha, p->beta, "v");
+		out_line(o, "yp[q] = v;");
+		out_line(o, "}");
+	}
+}
+
+/* Depthwise: lanes are channels. Per output row the valid kernel rows are computed
+   once; the columns split into border pixels (per-pixel tap ranges) and an
+   interior processed r pixels at a time. */
+static void emit_depthwise(Emit *e, const BlockedConv *p)
+{
+	Out *o = e->o;
+	int64_t b = p->b, cb = rup(p->ic, b) / b, khw = p->kh * p->kw;
+	const char *vt = p->vl == b ? vec_type(p->vl) : NULL;
+	int r = vt ? 8 : 4;
+	/* columns whose every tap is inside: ow*sw - pl >= 0 and ow*sw - pl + (kw-1)*dw < iw */
+	int64_t lo = (p->pl + p->sw - 1) / p->sw;
+	int64_t hi = p->iw - 1 + p->pl - (p->kw - 1) * p->dw;
+	hi = hi < 0 ? 0 : hi / p->sw + 1;
+	if (hi > p->ow)
+		hi = p->ow;
+	if (lo > hi)
+		lo = hi;
+	int64_t full = lo + (hi - lo) / r * r;
+	out_line(o, "for (int n = 0; n < %lld; n++)", (long long)p->n);
+	out_line(o, "for (int c = 0; c < %lld; c++) {", (long long)cb);
+	out_line(o, "const float *xc = x0 + ((int64_t)n * %lld + c) * %lld;", (long long)cb,
+		 (long long)(p->ih * p->iw * b));
+	out_line(o, "const float *wc = x1 + (int64_t)c * %lld;", (long long)(khw * b));
+	out_line(o, "float *yc = y0 + ((int64_t)n * %lld + c) * %lld;", (long long)cb,
+		 (long long)(p->oh * p->ow * b));
+	if (p->residual)
+		out_line(o, "const float *rc = x3 + (yc - y0);");
+	out_line(o, "for (int oh = 0; oh < %lld; oh++) {", (long long)p->oh);
+	out_line(o, "const int ih0 = oh * %lld - %lld;", (long long)p->sh, (long long)p->pt);
+	out_line(o, "const int khlo = ih0 < 0 ? (-ih0 + %lld) / %lld : 0;", (long long)(p->dh - 1),
+		 (long long)p->dh);
+	out_line(o, "const int khe = (%lld - ih0 + %lld) / %lld, khhi = khe < %lld ? khe : %lld;",
+		 (long long)p->ih, (long long)(p->dh - 1), (long long)p->dh, (long long)p->kh,
+		 (long long)p->kh);
+	if (lo > 0) {
+		out_line(o, "for (int ow = 0; ow < %lld; ow++) {", (long long)lo);
+		dw_pixel(o, p);
+		out_line(o, "}");
+	}
+	if (full > lo) {
+		out_line(o, "for (int ow = %lld; ow < %lld; ow += %d) {", (long long)lo, (long long)full, r);
+		dw_interior(o, p, vt, r);
+		out_line(o, "}");
+	}
+	if (hi > full) {
+		out_line(o, "{ const int ow = %lld;", (long long)full);
+		dw_interior(o, p, vt, (int)(hi - full));
+		out_line(o, "}");
+	}
+	if (p->ow > hi) {
+		out_line(o, "for (int ow = %lld; ow < %lld; ow++) {", (long long)hi, (long long)p->ow);
+		dw_pixel(o, p);
+		out_line(o, "}");
+	}
 	out_line(o, "}");
 	out_line(o, "}");
 }

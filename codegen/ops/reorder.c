@@ -24,25 +24,34 @@ static int emit(Emit *e)
 	int64_t b = to_blocked ? y->layout : x->layout;
 	int64_t cb = (c + b - 1) / b;
 	const char *t = cg_ctype(x->dtype);
+	/* the blocked side is written (or read) contiguously, b lanes per pixel; the
+	   plain side is b streams, one per channel, each sequential */
 	out_line(o, "for (int64_t n = 0; n < %lld; n++)", (long long)nb);
-	out_line(o, "for (int64_t k = 0; k < %lld; k++)", (long long)cb);
-	out_line(o, "for (int64_t l = 0; l < %lld; l++) {", (long long)b);
-	out_line(o, "const int64_t ch = k * %lld + l;", (long long)b);
-	out_line(o, "%s%s *restrict blk = %s + (n * %lld + k) * %lld + l;", to_blocked ? "" : "const ",
-		 t, to_blocked ? "y0" : "x0", (long long)cb, (long long)(hw * b));
+	out_line(o, "for (int64_t k = 0; k < %lld; k++) {", (long long)cb);
+	int64_t full = c - (cb - 1) * b; /* channels in the last block */
 	if (to_blocked) {
-		out_line(o, "if (ch >= %lld) {", (long long)c);
-		out_line(o, "for (int64_t i = 0; i < %lld; i++) blk[i * %lld] = 0;", (long long)hw, (long long)b);
-		out_line(o, "continue;");
+		out_line(o, "%s *restrict blk = y0 + (n * %lld + k) * %lld;", t, (long long)cb,
+			 (long long)(hw * b));
+		out_line(o, "const %s *src = x0 + (n * %lld + k * %lld) * %lld;", t, (long long)c,
+			 (long long)b, (long long)hw);
+		out_line(o, "const int64_t lanes = k < %lld ? %lld : %lld;", (long long)(cb - 1),
+			 (long long)b, (long long)full);
+		out_line(o, "for (int64_t i = 0; i < %lld; i++) {", (long long)hw);
+		out_line(o, "for (int64_t l = 0; l < lanes; l++) blk[i * %lld + l] = src[l * %lld + i];",
+			 (long long)b, (long long)hw);
+		out_line(o, "for (int64_t l = lanes; l < %lld; l++) blk[i * %lld + l] = 0;", (long long)b,
+			 (long long)b);
 		out_line(o, "}");
-		out_line(o, "const %s *src = x0 + (n * %lld + ch) * %lld;", t, (long long)c, (long long)hw);
-		out_line(o, "for (int64_t i = 0; i < %lld; i++) blk[i * %lld] = src[i];", (long long)hw,
-			 (long long)b);
 	} else {
-		out_line(o, "if (ch >= %lld) continue;", (long long)c);
-		out_line(o, "%s *dst = y0 + (n * %lld + ch) * %lld;", t, (long long)c, (long long)hw);
-		out_line(o, "for (int64_t i = 0; i < %lld; i++) dst[i] = blk[i * %lld];", (long long)hw,
-			 (long long)b);
+		out_line(o, "const %s *restrict blk = x0 + (n * %lld + k) * %lld;", t, (long long)cb,
+			 (long long)(hw * b));
+		out_line(o, "%s *dst = y0 + (n * %lld + k * %lld) * %lld;", t, (long long)c, (long long)b,
+			 (long long)hw);
+		out_line(o, "const int64_t lanes = k < %lld ? %lld : %lld;", (long long)(cb - 1),
+			 (long long)b, (long long)full);
+		out_line(o, "for (int64_t i = 0; i < %lld; i++)", (long long)hw);
+		out_line(o, "\tfor (int64_t l = 0; l < lanes; l++) dst[l * %lld + i] = blk[i * %lld + l];",
+			 (long long)hw, (long long)b);
 	}
 	out_line(o, "}");
 	return 0;
