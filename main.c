@@ -11,6 +11,7 @@
 
 static const char usage[] =
 	"usage: cnnc [options] MODEL.onnx -o MODEL.c\n"
+	"       cnnc --summary[=json] [options] MODEL.onnx\n"
 	"       cnnc verify [options] MODEL.onnx DATA_DIR...\n"
 	"\n"
 	"Compiles an ONNX model into standalone C: MODEL.c and MODEL.h beside it.\n"
@@ -27,6 +28,9 @@ static const char usage[] =
 	"  --target T              host (default), generic, x86-64-v3, x86-64-v4, aarch64\n"
 	"  -v                      report what each pass did\n"
 	"  -d PASS                 dump the IR after PASS (or 'all')\n"
+	"  --summary[=json]        print per node: op, output shape, parameters, MACs,\n"
+	"                          receptive field and jump; totals (no files written\n"
+	"                          unless -o is given too)\n"
 	"  --list-ops              print the operators cnnc supports (markdown table)\n"
 	"  --help, --version\n"
 	"\n"
@@ -61,6 +65,7 @@ int main(int argc, char **argv)
 	}
 	Options opt = {0};
 	const char *model = NULL, *out = NULL;
+	int summary = 0; /* 1 table, 2 json */
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -74,6 +79,10 @@ int main(int argc, char **argv)
 		if (strcmp(arg, "--version") == 0) {
 			printf("cnnc %s\n", CNNC_VERSION);
 			return 0;
+		}
+		if (strcmp(arg, "--summary") == 0 || strcmp(arg, "--summary=json") == 0) {
+			summary = arg[9] ? 2 : 1;
+			continue;
 		}
 		if (strcmp(arg, "-o") == 0) {
 			if (i + 1 >= argc) {
@@ -100,10 +109,13 @@ int main(int argc, char **argv)
 		}
 		model = arg;
 	}
-	if (!model || !out) {
+	if (!model || (!out && !summary)) {
 		fputs(usage, stderr);
 		return 1;
 	}
+	bool write = out != NULL;
+	if (!out)
+		out = "model.c"; /* names the symbols only: nothing is written without -o */
 	size_t n = strlen(out);
 	if (n < 3 || strcmp(out + n - 2, ".c") != 0) {
 		fprintf(stderr, "cnnc: error: the output file '%s' must end in .c\n", out);
@@ -131,10 +143,18 @@ int main(int argc, char **argv)
 	Out c, h;
 	out_init(&c);
 	out_init(&h);
-	if (drv_compile(model, &opt, base, &c, &h, NULL, &d) < 0)
+	Graph *g = NULL;
+	Out report;
+	out_init(&report);
+	if (drv_compile(model, &opt, base, &c, &h, summary ? &g : NULL, summary ? &report : NULL, &d) < 0)
 		fail(&d);
+	if (summary) {
+		drv_summary(stdout, g, summary == 2, report.buf);
+		graph_free(g);
+	}
+	out_free(&report);
 	diag_init(&d, out);
-	if (drv_write_file(hpath, &h, &d) < 0 || drv_write_file(out, &c, &d) < 0)
+	if (write && (drv_write_file(hpath, &h, &d) < 0 || drv_write_file(out, &c, &d) < 0))
 		fail(&d);
 	out_free(&c);
 	out_free(&h);

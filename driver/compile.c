@@ -11,9 +11,19 @@
 #include "../passes/passes.h"
 #include "driver.h"
 
-static void log_line(const char *line)
+typedef struct DrvLog {
+	int verbose;
+	Out *keep; /* pass lines for --summary, or NULL */
+} DrvLog;
+
+/* Pass reports: printed with -v (and -d dumps always), kept for --summary. */
+static void log_line(void *ctx, const char *line)
 {
-	fprintf(stderr, "cnnc: %s\n", line);
+	DrvLog *lg = ctx;
+	if (lg->verbose || strncmp(line, "pass ", 5) != 0)
+		fprintf(stderr, "cnnc: %s\n", line);
+	if (lg->keep && strncmp(line, "pass ", 5) == 0)
+		out_printf(lg->keep, "  %s\n", line + 5);
 }
 
 /* SIMD width in floats for a target; for the host, what this machine's CPU has
@@ -43,7 +53,7 @@ static int vector_width(Target t)
 }
 
 int drv_compile(const char *path, const Options *user, const char *header_name, Out *c, Out *h,
-		Graph **g_out, Diag *d)
+		Graph **g_out, Out *pass_report, Diag *d)
 {
 	Options local = user ? *user : (Options){0};
 	const Options *opt = &local;
@@ -51,7 +61,9 @@ int drv_compile(const char *path, const Options *user, const char *header_name, 
 	Graph *g = fe_load_model(path, opt, d);
 	if (!g)
 		return -1;
-	if (passes_run(g, opt, d, log_line) < 0 || cg_emit(g, opt, header_name, c, h, d) < 0) {
+	DrvLog lg = {opt->verbose, pass_report};
+	PassLog plog = {log_line, &lg};
+	if (passes_run(g, opt, d, &plog) < 0 || cg_emit(g, opt, header_name, c, h, d) < 0) {
 		graph_free(g);
 		return -1;
 	}
@@ -59,7 +71,7 @@ int drv_compile(const char *path, const Options *user, const char *header_name, 
 		char line[256];
 		snprintf(line, sizeof line, "workspace %lld bytes, liveness lower bound %lld bytes",
 			 (long long)g->workspace_size, (long long)g->workspace_bound);
-		log_line(line);
+		log_line(&lg, line);
 	}
 	if (g_out)
 		*g_out = g;

@@ -2,14 +2,20 @@
 #ifndef CNNC_DRIVER_H
 #define CNNC_DRIVER_H
 
+#include <stdio.h>
+
 #include "../codegen/out.h"
 #include "ir.h"
 
 /* Loads, optimises and emits the model at path. c and h receive model.c and model.h;
    header_name is how model.c includes the header. *g_out (if not NULL) receives the
-   compiled graph, which the caller frees. 0 or -1 with a diagnostic. */
+   compiled graph, which the caller frees; pass_report (if not NULL) what each pass
+   did. 0 or -1 with a diagnostic. */
 int drv_compile(const char *path, const Options *opt, const char *header_name, Out *c, Out *h,
-		Graph **g_out, Diag *d);
+		Graph **g_out, Out *pass_report, Diag *d);
+
+/* Writes the --summary table (or JSON) of a compiled graph to f. 0 or -1. */
+int drv_summary(FILE *f, const Graph *g, bool json, const char *pass_log);
 
 /* Writes o to path through a temporary file renamed into place, so a failure never
    leaves a partial file. 0 or -1 with a diagnostic. */

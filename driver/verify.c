@@ -188,7 +188,7 @@ static int build(Verify *v, Options *opt)
 		out_init(&c);
 		out_init(&h);
 		opt->prefix = "model";
-		if (drv_compile(v->model, opt, "model.h", &c, &h, NULL, &d) == 0) {
+		if (drv_compile(v->model, opt, "model.h", &c, &h, NULL, NULL, &d) == 0) {
 			if (v->last_c && c.buf && strcmp(v->last_c, c.buf) == 0) {
 				out_free(&c);
 				out_free(&h);

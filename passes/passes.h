@@ -18,7 +18,14 @@ int pass_fuse_gemm(Graph *g, const Options *opt, Diag *d);
 int pass_select_layout(Graph *g, const Options *opt, Diag *d);
 int pass_plan_memory(Graph *g, const Options *opt, Diag *d);
 
-/* Runs the whole pipeline on g. Verbose output and -d dumps go to `log` (may be NULL). */
-int passes_run(Graph *g, const Options *opt, Diag *d, void (*log)(const char *line));
+/* Where the pipeline reports: a line per pass ("pass NAME nodes A -> B") and the
+   IR dumps that -d asks for. The callback decides what to print or keep. */
+typedef struct PassLog {
+	void (*line)(void *ctx, const char *text);
+	void *ctx;
+} PassLog;
+
+/* Runs the whole pipeline on g, reporting to log (may be NULL). */
+int passes_run(Graph *g, const Options *opt, Diag *d, const PassLog *log);
 
 #endif

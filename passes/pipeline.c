@@ -23,7 +23,7 @@ static const struct {
 	{"plan_memory", pass_plan_memory},     /* workspace offsets, views */
 };
 
-int passes_run(Graph *g, const Options *opt, Diag *d, void (*log)(const char *line))
+int passes_run(Graph *g, const Options *opt, Diag *d, const PassLog *log)
 {
 	char line[512];
 	for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++) {
@@ -32,17 +32,17 @@ int passes_run(Graph *g, const Options *opt, Diag *d, void (*log)(const char *li
 			return -1;
 		if (ir_verify(g, d) < 0)
 			return -1;
-		if (log && opt && opt->verbose) {
+		if (log) {
 			snprintf(line, sizeof line, "pass %-16s nodes %u -> %u", pipeline[i].name, before,
 				 g->nnodes);
-			log(line);
+			log->line(log->ctx, line);
 		}
 		if (log && opt && opt->dump_after &&
 		    (strcmp(opt->dump_after, "all") == 0 || strcmp(opt->dump_after, pipeline[i].name) == 0)) {
 			char *text = ir_print(g);
 			snprintf(line, sizeof line, "-- after %s", pipeline[i].name);
-			log(line);
-			log(text);
+			log->line(log->ctx, line);
+			log->line(log->ctx, text);
 			free(text);
 		}
 	}

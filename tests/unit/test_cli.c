@@ -164,6 +164,50 @@ static void test_two_models_link_together_and_compute(void **state)
 	free(dir);
 }
 
+/* --summary=json: receptive field and jump follow r_k = r_{k-1} + (f_k - 1) j_{k-1},
+   j_k = j_{k-1} s_k with the dilated kernel extent f. */
+static void test_summary_reports_receptive_field_and_macs(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir();
+	char *model = path_in(dir, "rf.onnx");
+	ModelBuilder *mb = mb_new(8, 13);
+	float w1[4 * 1 * 9], w2[4 * 4 * 9];
+	for (int i = 0; i < 36; i++)
+		w1[i] = 0.1f;
+	for (int i = 0; i < 144; i++)
+		w2[i] = 0.01f;
+	int64_t d1[4] = {4, 1, 3, 3}, d2[4] = {4, 4, 3, 3};
+	mb_input(mb, "x", DT_FLOAT, "1x1x16x16");
+	mb_init_f32(mb, "w1", d1, 4, w1);
+	mb_init_f32(mb, "w2", d2, 4, w2);
+	mb_node(mb, "Conv", "c1", "x,w1", "a");
+	int64_t pads[4] = {1, 1, 1, 1}, strides[2] = {2, 2}, dil[2] = {2, 2};
+	mb_attr_ints(mb, "pads", pads, 4);
+	mb_node(mb, "Conv", "c2", "a,w2", "y");
+	mb_attr_ints(mb, "strides", strides, 2);
+	mb_attr_ints(mb, "dilations", dil, 2);
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	mb_write(mb, model);
+	mb_free(mb);
+	char *out;
+	assert_int_equal(test_run_cnnc(&out, "--summary=json", model, NULL), 0);
+	/* c1: 3x3 -> r 3, j 1; c2: 3x3 dilation 2 (extent 5), stride 2 -> r 7, j 2;
+	   c2 output 6x6: MACs 4 * 6 * 6 * 4 * 9 */
+	assert_non_null(strstr(out, "\"name\": \"c1\", \"op\": \"FusedConv\", \"output_shape\": "
+				    "[1,4,16,16], \"params\": 40, \"macs\": 9216, \"receptive_field\": [3, 3], "
+				    "\"jump\": [1, 1]"));
+	assert_non_null(strstr(out, "\"name\": \"c2\", \"op\": \"FusedConv\", \"output_shape\": "
+				    "[1,4,6,6], \"params\": 148, \"macs\": 5184, \"receptive_field\": [7, 7], "
+				    "\"jump\": [2, 2]"));
+	assert_non_null(strstr(out, "\"totals\": {\"params\": 188, \"macs\": 14400"));
+	free(out);
+	unlink(model);
+	rmdir(dir);
+	free(model);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_unsupported_op_is_one_line_and_leaves_no_files),
 		cmocka_unit_test(test_bad_arguments_are_explained),
 		cmocka_unit_test(test_two_models_link_together_and_compute),
+		cmocka_unit_test(test_summary_reports_receptive_field_and_macs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
