@@ -25,12 +25,15 @@ static const char usage[] =
 	"  --input-value X=F.pb    fix graph input X to the tensor in F.pb at compile time\n"
 	"                          (needed when X determines a shape); P_run returns 2 if\n"
 	"                          it is called with another value\n"
+	"  --outputs T1,T2         also return these intermediate tensors (feature maps)\n"
+	"  --cut T                 compute only what tensor T needs and return T\n"
 	"  --target T              host (default), generic, x86-64-v3, x86-64-v4, aarch64\n"
 	"  -v                      report what each pass did\n"
 	"  -d PASS                 dump the IR after PASS (or 'all')\n"
 	"  --summary[=json]        print per node: op, output shape, parameters, MACs,\n"
 	"                          receptive field and jump; totals (no files written\n"
 	"                          unless -o is given too)\n"
+	"  --dot FILE              write the optimised graph for Graphviz\n"
 	"  --list-ops              print the operators cnnc supports (markdown table)\n"
 	"  --help, --version\n"
 	"\n"
@@ -66,6 +69,7 @@ int main(int argc, char **argv)
 	Options opt = {0};
 	const char *model = NULL, *out = NULL;
 	int summary = 0; /* 1 table, 2 json */
+	const char *dot = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -82,6 +86,14 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(arg, "--summary") == 0 || strcmp(arg, "--summary=json") == 0) {
 			summary = arg[9] ? 2 : 1;
+			continue;
+		}
+		if (strcmp(arg, "--dot") == 0) {
+			if (i + 1 >= argc) {
+				fputs("cnnc: error: --dot needs a file name\n", stderr);
+				return 1;
+			}
+			dot = argv[++i];
 			continue;
 		}
 		if (strcmp(arg, "-o") == 0) {
@@ -109,7 +121,7 @@ int main(int argc, char **argv)
 		}
 		model = arg;
 	}
-	if (!model || (!out && !summary)) {
+	if (!model || (!out && !summary && !dot)) {
 		fputs(usage, stderr);
 		return 1;
 	}
@@ -146,12 +158,20 @@ int main(int argc, char **argv)
 	Graph *g = NULL;
 	Out report;
 	out_init(&report);
-	if (drv_compile(model, &opt, base, &c, &h, summary ? &g : NULL, summary ? &report : NULL, &d) < 0)
+	bool want_graph = summary || dot;
+	if (drv_compile(model, &opt, base, &c, &h, want_graph ? &g : NULL, summary ? &report : NULL, &d) < 0)
 		fail(&d);
-	if (summary) {
+	if (summary)
 		drv_summary(stdout, g, summary == 2, report.buf);
-		graph_free(g);
+	if (dot) {
+		FILE *f = fopen(dot, "w");
+		if (!f || drv_dot(f, g) < 0 || fclose(f) != 0) {
+			fprintf(stderr, "cnnc: error: cannot write '%s'\n", dot);
+			return 1;
+		}
 	}
+	if (g)
+		graph_free(g);
 	out_free(&report);
 	diag_init(&d, out);
 	if (write && (drv_write_file(hpath, &h, &d) < 0 || drv_write_file(out, &c, &d) < 0))

@@ -61,6 +61,10 @@ int drv_compile(const char *path, const Options *user, const char *header_name, 
 	Graph *g = fe_load_model(path, opt, d);
 	if (!g)
 		return -1;
+	if (drv_apply_taps(g, opt, d) < 0) {
+		graph_free(g);
+		return -1;
+	}
 	DrvLog lg = {opt->verbose, pass_report};
 	PassLog plog = {log_line, &lg};
 	if (passes_run(g, opt, d, &plog) < 0 || cg_emit(g, opt, header_name, c, h, d) < 0) {

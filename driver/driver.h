@@ -14,8 +14,13 @@
 int drv_compile(const char *path, const Options *opt, const char *header_name, Out *c, Out *h,
 		Graph **g_out, Out *pass_report, Diag *d);
 
+/* Applies --outputs / --cut to an imported graph. 0 or -1 with a diagnostic. */
+int drv_apply_taps(Graph *g, const Options *opt, Diag *d);
+
 /* Writes the --summary table (or JSON) of a compiled graph to f. 0 or -1. */
 int drv_summary(FILE *f, const Graph *g, bool json, const char *pass_log);
+/* Writes the compiled graph in Graphviz dot form to f. */
+int drv_dot(FILE *f, const Graph *g);
 
 /* Writes o to path through a temporary file renamed into place, so a failure never
    leaves a partial file. 0 or -1 with a diagnostic. */

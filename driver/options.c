@@ -100,7 +100,8 @@ int drv_parse_option(Options *opt, Arena *a, int argc, char **argv, int i)
 	}
 	if (strcmp(arg, "--dim") != 0 && strcmp(arg, "--input-shape") != 0 &&
 	    strcmp(arg, "--input-value") != 0 && strcmp(arg, "--name") != 0 &&
-	    strcmp(arg, "--target") != 0 && strcmp(arg, "-d") != 0)
+	    strcmp(arg, "--target") != 0 && strcmp(arg, "-d") != 0 && strcmp(arg, "--outputs") != 0 &&
+	    strcmp(arg, "--cut") != 0)
 		return 0;
 	if (!val) {
 		fprintf(stderr, "cnnc: error: %s needs a value\n", arg);
@@ -108,6 +109,14 @@ int drv_parse_option(Options *opt, Arena *a, int argc, char **argv, int i)
 	}
 	if (strcmp(arg, "-d") == 0) {
 		opt->dump_after = val;
+	} else if (strcmp(arg, "--cut") == 0) {
+		opt->cut = val;
+	} else if (strcmp(arg, "--outputs") == 0) {
+		char *list = arena_strdup(a, val);
+		for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) {
+			opt->taps = grow(a, opt->taps, opt->ntaps, sizeof *opt->taps);
+			opt->taps[opt->ntaps++] = t;
+		}
 	} else if (strcmp(arg, "--name") == 0) {
 		opt->prefix = val;
 	} else if (strcmp(arg, "--target") == 0) {

@@ -251,3 +251,59 @@ int drv_summary(FILE *f, const Graph *g, bool json, const char *pass_log)
 	free(rf);
 	return 0;
 }
+
+/* A Graphviz string: quotes and backslashes escaped, newlines as \n line breaks. */
+static void dot_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p >= 0x20)
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+int drv_dot(FILE *f, const Graph *g)
+{
+	char sh[128];
+	fprintf(f, "digraph cnnc {\n  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n");
+	for (int k = 0; k < g->ninputs; k++) {
+		fprintf(f, "  v%u [shape=ellipse, label=", g->inputs[k]);
+		dot_string(f, ir_value(g, g->inputs[k])->name);
+		fprintf(f, "];\n");
+	}
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		const Node *n = ir_node(g, i);
+		const Value *y = op_outv(g, n, 0);
+		char label[512];
+		snprintf(label, sizeof label, "%s\n%s %s", n->name, n->op_type,
+			 y ? shape_str(&y->shape, sh, sizeof sh) : "");
+		fprintf(f, "  n%u [label=", i);
+		dot_string(f, label);
+		fprintf(f, "];\n");
+		for (int k = 0; k < n->ninputs; k++) {
+			uint32_t v = ir_in(n, k);
+			if (v == IR_NONE || ir_value(g, v)->data)
+				continue;
+			uint32_t p = ir_value(g, v)->producer;
+			if (p != IR_NONE)
+				fprintf(f, "  n%u -> n%u;\n", p, i);
+			else
+				fprintf(f, "  v%u -> n%u;\n", v, i);
+		}
+	}
+	for (int k = 0; k < g->noutputs; k++) {
+		uint32_t v = g->outputs[k], p = ir_value(g, v)->producer;
+		fprintf(f, "  o%d [shape=ellipse, label=", k);
+		dot_string(f, ir_value(g, v)->name);
+		fprintf(f, "];\n");
+		if (p != IR_NONE)
+			fprintf(f, "  n%u -> o%d;\n", p, k);
+	}
+	fprintf(f, "}\n");
+	return 0;
+}

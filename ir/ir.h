@@ -359,6 +359,9 @@ typedef struct Options {
 			     set by the driver from target */
 	int verbose;
 	const char *dump_after; /* pass name for -d, "all" for every pass */
+	const char **taps;      /* --outputs: intermediate tensors to add as graph outputs */
+	int ntaps;
+	const char *cut;        /* --cut: the one tensor to compute; everything else is dropped */
 } Options;
 
 /* ---------------------------------------------------------------- verify.c */

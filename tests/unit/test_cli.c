@@ -208,6 +208,54 @@ static void test_summary_reports_receptive_field_and_macs(void **state)
 	free(dir);
 }
 
+/* --outputs adds intermediate tensors as outputs; --cut keeps only what one needs;
+   an unknown name lists the closest ones. */
+static void test_outputs_and_cut_choose_the_returned_tensors(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir();
+	char *model = path_in(dir, "t.onnx"), *c = path_in(dir, "t.c"), *h = path_in(dir, "t.h");
+	ModelBuilder *mb = mb_new(8, 13);
+	mb_input(mb, "x", DT_FLOAT, "8");
+	mb_node(mb, "Relu", "r", "x", "feat_a");
+	mb_node(mb, "Neg", "n", "feat_a", "feat_b");
+	mb_node(mb, "Exp", "e", "feat_b", "y");
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	mb_write(mb, model);
+	mb_free(mb);
+	char *out;
+	assert_int_equal(test_run_cnnc(&out, model, "-o", c, "--outputs", "feat_b,feat_a", NULL), 0);
+	free(out);
+	char *hdr = read_all(h);
+	assert_non_null(strstr(hdr, "#define t_NUM_OUTPUTS 3"));
+	assert_non_null(strstr(hdr, "output 1: 'feat_b'"));
+	assert_non_null(strstr(hdr, "output 2: 'feat_a'"));
+	free(hdr);
+	assert_int_equal(test_run_cnnc(&out, model, "-o", c, "--cut", "feat_a", NULL), 0);
+	free(out);
+	hdr = read_all(h);
+	assert_non_null(strstr(hdr, "#define t_NUM_OUTPUTS 1"));
+	assert_non_null(strstr(hdr, "output 0: 'feat_a'"));
+	free(hdr);
+	char *src = read_all(c);
+	assert_null(strstr(src, "(Exp")); /* the layers after the cut are gone */
+	free(src);
+	assert_int_equal(test_run_cnnc(&out, model, "-o", c, "--cut", "feat_c", NULL), 1);
+	char want[1024];
+	snprintf(want, sizeof want, "cnnc: error: %s: --cut: no tensor named 'feat_c' in the model; "
+		 "did you mean 'feat_a', 'feat_b', 'x'\n", model);
+	assert_string_equal(out, want);
+	free(out);
+	unlink(model);
+	unlink(c);
+	unlink(h);
+	rmdir(dir);
+	free(model);
+	free(c);
+	free(h);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_bad_arguments_are_explained),
 		cmocka_unit_test(test_two_models_link_together_and_compute),
 		cmocka_unit_test(test_summary_reports_receptive_field_and_macs),
+		cmocka_unit_test(test_outputs_and_cut_choose_the_returned_tensors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
