@@ -60,9 +60,21 @@ static double f_lt(double a, double b) { return a < b; }
 static double f_le(double a, double b) { return a <= b; }
 
 #define UNS (void)uns
-static int64_t i_add(int64_t a, int64_t b, bool uns) { UNS; return (int64_t)((uint64_t)a + (uint64_t)b); }
-static int64_t i_sub(int64_t a, int64_t b, bool uns) { UNS; return (int64_t)((uint64_t)a - (uint64_t)b); }
-static int64_t i_mul(int64_t a, int64_t b, bool uns) { UNS; return (int64_t)((uint64_t)a * (uint64_t)b); }
+static int64_t i_add(int64_t a, int64_t b, bool uns)
+{
+	UNS;
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+static int64_t i_sub(int64_t a, int64_t b, bool uns)
+{
+	UNS;
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+static int64_t i_mul(int64_t a, int64_t b, bool uns)
+{
+	UNS;
+	return (int64_t)((uint64_t)a * (uint64_t)b);
+}
 static int64_t i_div(int64_t a, int64_t b, bool uns)
 {
 	if (b == 0)
@@ -87,7 +99,10 @@ static int64_t i_prelu(int64_t a, int64_t b, bool uns)
 {
 	return !uns && a < 0 ? i_mul(a, b, uns) : a;
 }
-static bool i_less(int64_t a, int64_t b, bool uns) { return uns ? (uint64_t)a < (uint64_t)b : a < b; }
+static bool i_less(int64_t a, int64_t b, bool uns)
+{
+	return uns ? (uint64_t)a < (uint64_t)b : a < b;
+}
 static int64_t i_max(int64_t a, int64_t b, bool uns) { return i_less(a, b, uns) ? b : a; }
 static int64_t i_min(int64_t a, int64_t b, bool uns) { return i_less(b, a, uns) ? b : a; }
 static int64_t i_cmod(int64_t a, int64_t b, bool uns)
@@ -134,8 +149,8 @@ static const Binary binaries[] = {
 	{OP_DIV, 0, 0, NUM, "a / b", "b == 0 ? 0 : b == -1 ? (@T)(0 - (@U)a) : a / b",
 	 "b == 0 ? 0 : a / b", false, false, f_div, i_div},
 	{OP_POW, 0, 0, NUM, NULL, NULL, NULL, false, false, f_pow, i_pow},
-	{OP_PRELU, 0, 0, NUM, "a < 0 ? a * b : a", "a < 0 ? (@T)((@U)a * (@U)b) : a", "((void)b, a)", false,
-	 false, f_prelu, i_prelu},
+	{OP_PRELU, 0, 0, NUM, "a < 0 ? a * b : a", "a < 0 ? (@T)((@U)a * (@U)b) : a",
+	 "((void)b, a)", false, false, f_prelu, i_prelu},
 	{OP_SUM, 0, 0, NUM, "a + b", "(@U)a + (@U)b", 0, true, false, f_add, i_add},
 	{OP_MEAN, 0, 0, NUM, "a + b", "(@U)a + (@U)b", 0, true, false, f_add, i_add},
 	{OP_MAX, 0, 0, NUM, "(a != a || a > b) ? a : b", "a > b ? a : b", 0, true, false, f_max,
@@ -332,7 +347,8 @@ static int fold(Graph *g, Node *n, Diag *d)
    rt_pymodf( or rt_pymodd(. */
 static void expand(const char *t, DType dt, char *buf, size_t n)
 {
-	const char *u = dtype_info(dt)->size == 8 ? "uint64_t" : "uint32_t";
+	int size = dtype_info(dt)->size;
+	const char *u = size == 8 ? "uint64_t" : "uint32_t";
 	size_t k = 0;
 	bool dbl = strcmp(cg_comp(dt), "double") == 0;
 	while (*t && k + 24 < n) {
@@ -341,8 +357,8 @@ static void expand(const char *t, DType dt, char *buf, size_t n)
 				k += (size_t)snprintf(buf + k, n - k, "%s", u);
 			else if (t[1] == 'T')
 				k += (size_t)snprintf(buf + k, n - k, "%s", cg_ctype(dt));
-			else
-				k += (size_t)snprintf(buf + k, n - k, "%d", dtype_info(dt)->size * 8);
+			else /* @W */
+				k += (size_t)snprintf(buf + k, n - k, "%d", 8 * size);
 			t += 2;
 		} else if (*t == '$') {
 			t++;
