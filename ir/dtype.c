@@ -142,9 +142,34 @@ float dtype_bf16_to_f32(uint16_t h)
 	return f;
 }
 
+/* Value of a byte-stored small float: eb exponent bits, mb mantissa bits, bias.
+   fn: the all-ones code is NaN (e4m3fn); uz: 0x80 is NaN and there is no -0
+   (the fnuz types); ieee: the top exponent holds inf and NaN (e5m2). */
+static double small_float(uint8_t b, int eb, int mb, int bias, bool fn, bool uz, bool ieee)
+{
+	unsigned sign = 1u << (eb + mb), ex = (b >> mb) & ((1u << eb) - 1), m = b & ((1u << mb) - 1);
+	double v;
+	if ((uz && b == 0x80) || (fn && (b & (sign - 1)) == sign - 1))
+		return NAN;
+	if (ieee && ex == (1u << eb) - 1)
+		v = m ? NAN : INFINITY;
+	else if (ex == 0)
+		v = ldexp(m, 1 - bias - mb);
+	else
+		v = ldexp(m + (1u << mb), (int)ex - bias - mb);
+	return (b & sign) ? -v : v;
+}
+
 double dtype_get_f64(DType t, const void *data, int64_t i)
 {
+	uint8_t b = dtype_info(t)->size == 1 ? ((const uint8_t *)data)[i] : 0;
 	switch (t) {
+	case DT_FLOAT8E4M3FN: return small_float(b, 4, 3, 7, true, false, false);
+	case DT_FLOAT8E4M3FNUZ: return small_float(b, 4, 3, 8, false, true, false);
+	case DT_FLOAT8E5M2: return small_float(b, 5, 2, 15, false, false, true);
+	case DT_FLOAT8E5M2FNUZ: return small_float(b, 5, 2, 16, false, true, false);
+	case DT_FLOAT4E2M1: return small_float(b & 0x0f, 2, 1, 1, false, false, false);
+	case DT_FLOAT8E8M0: return b == 0xff ? NAN : ldexp(1.0, (int)b - 127);
 	case DT_FLOAT: return ((const float *)data)[i];
 	case DT_DOUBLE: return ((const double *)data)[i];
 	case DT_FLOAT16: return dtype_f16_to_f32(((const uint16_t *)data)[i]);
@@ -165,7 +190,9 @@ int64_t dtype_get_i64(DType t, const void *data, int64_t i)
 	case DT_INT64: return ((const int64_t *)data)[i];
 	case DT_UINT32: return ((const uint32_t *)data)[i];
 	case DT_UINT64: return (int64_t)((const uint64_t *)data)[i];
-	case DT_FLOAT: case DT_DOUBLE: case DT_FLOAT16: case DT_BFLOAT16: {
+	case DT_FLOAT: case DT_DOUBLE: case DT_FLOAT16: case DT_BFLOAT16: case DT_FLOAT8E4M3FN:
+	case DT_FLOAT8E4M3FNUZ: case DT_FLOAT8E5M2: case DT_FLOAT8E5M2FNUZ: case DT_FLOAT4E2M1:
+	case DT_FLOAT8E8M0: {
 		double v = dtype_get_f64(t, data, i);
 		if (isnan(v))
 			return 0;
