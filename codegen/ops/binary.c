@@ -9,8 +9,9 @@
  * and modulo by zero give 0 and shifts past the width give 0.
  *
  * Pow is the one op whose inputs may differ in type: the exponent keeps its own
- * type, integer powers are exact (rt_ipow), and a float power of an integer base
- * saturates back into the base type.
+ * type, integer powers are exact and wrap (rt_ipow), and a float power of an
+ * integer base is computed in double and converted with saturation to 64 bits
+ * (then wraps into narrower types, like a C cast).
  *
  * The kernel is a flat loop when every input is either full-size or a scalar, and
  * otherwise a loop nest over the output with one index expression per input.
