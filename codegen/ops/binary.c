@@ -9,8 +9,9 @@
  * and modulo by zero give 0 and shifts past the width give 0.
  *
  * Pow is the one op whose inputs may differ in type: the exponent keeps its own
- * type, integer powers are exact (rt_ipow), and a float power of an integer base
- * saturates back into the base type.
+ * type, integer powers are exact and wrap (rt_ipow), and a float power of an
+ * integer base is computed in double and converted with saturation to 64 bits
+ * (then wraps into narrower types, like a C cast).
  *
  * The kernel is a flat loop when every input is either full-size or a scalar, and
  * otherwise a loop nest over the output with one index expression per input.
@@ -60,9 +61,21 @@ static double f_lt(double a, double b) { return a < b; }
 static double f_le(double a, double b) { return a <= b; }
 
 #define UNS (void)uns
-static int64_t i_add(int64_t a, int64_t b, bool uns) { UNS; return (int64_t)((uint64_t)a + (uint64_t)b); }
-static int64_t i_sub(int64_t a, int64_t b, bool uns) { UNS; return (int64_t)((uint64_t)a - (uint64_t)b); }
-static int64_t i_mul(int64_t a, int64_t b, bool uns) { UNS; return (int64_t)((uint64_t)a * (uint64_t)b); }
+static int64_t i_add(int64_t a, int64_t b, bool uns)
+{
+	UNS;
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+static int64_t i_sub(int64_t a, int64_t b, bool uns)
+{
+	UNS;
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+static int64_t i_mul(int64_t a, int64_t b, bool uns)
+{
+	UNS;
+	return (int64_t)((uint64_t)a * (uint64_t)b);
+}
 static int64_t i_div(int64_t a, int64_t b, bool uns)
 {
 	if (b == 0)
@@ -87,7 +100,10 @@ static int64_t i_prelu(int64_t a, int64_t b, bool uns)
 {
 	return !uns && a < 0 ? i_mul(a, b, uns) : a;
 }
-static bool i_less(int64_t a, int64_t b, bool uns) { return uns ? (uint64_t)a < (uint64_t)b : a < b; }
+static bool i_less(int64_t a, int64_t b, bool uns)
+{
+	return uns ? (uint64_t)a < (uint64_t)b : a < b;
+}
 static int64_t i_max(int64_t a, int64_t b, bool uns) { return i_less(a, b, uns) ? b : a; }
 static int64_t i_min(int64_t a, int64_t b, bool uns) { return i_less(b, a, uns) ? b : a; }
 static int64_t i_cmod(int64_t a, int64_t b, bool uns)
@@ -134,8 +150,8 @@ static const Binary binaries[] = {
 	{OP_DIV, 0, 0, NUM, "a / b", "b == 0 ? 0 : b == -1 ? (@T)(0 - (@U)a) : a / b",
 	 "b == 0 ? 0 : a / b", false, false, f_div, i_div},
 	{OP_POW, 0, 0, NUM, NULL, NULL, NULL, false, false, f_pow, i_pow},
-	{OP_PRELU, 0, 0, NUM, "a < 0 ? a * b : a", "a < 0 ? (@T)((@U)a * (@U)b) : a", "((void)b, a)", false,
-	 false, f_prelu, i_prelu},
+	{OP_PRELU, 0, 0, NUM, "a < 0 ? a * b : a", "a < 0 ? (@T)((@U)a * (@U)b) : a",
+	 "((void)b, a)", false, false, f_prelu, i_prelu},
 	{OP_SUM, 0, 0, NUM, "a + b", "(@U)a + (@U)b", 0, true, false, f_add, i_add},
 	{OP_MEAN, 0, 0, NUM, "a + b", "(@U)a + (@U)b", 0, true, false, f_add, i_add},
 	{OP_MAX, 0, 0, NUM, "(a != a || a > b) ? a : b", "a > b ? a : b", 0, true, false, f_max,
@@ -223,6 +239,22 @@ static int check_type(const Graph *g, const Node *n, const Binary *b, int k, Dia
 	return 0;
 }
 
+/* Input k's shape as broadcasting sees it. Before opset 7, B with broadcast=1 and
+   an axis lines its dims up with A's from that axis on: trailing 1s are appended,
+   which leaves its row-major layout unchanged. */
+static Shape in_shape(const Graph *g, const Node *n, int k)
+{
+	Shape s = op_in(g, n, k)->shape;
+	if (k != 1 || n->opset >= 7 || !ir_attr_int(n, "broadcast", 0) || !ir_attr(n, "axis"))
+		return s;
+	int ra = op_in(g, n, 0)->shape.rank;
+	int64_t axis = ir_attr_int(n, "axis", 0);
+	axis = axis < 0 ? axis + ra : axis;
+	while (s.rank < ra - axis && s.rank < CNNC_MAX_RANK)
+		s.dims[s.rank++] = 1;
+	return s;
+}
+
 static int infer(Graph *g, Node *n, Diag *d)
 {
 	const Binary *b = find(n);
@@ -236,6 +268,14 @@ static int infer(Graph *g, Node *n, Diag *d)
 		return -1;
 	DType dt = op_in(g, n, 0)->dtype;
 	Shape s = op_in(g, n, 0)->shape;
+	if (n->ninputs == 2 && n->opset < 7 && ir_attr_int(n, "broadcast", 0) && ir_attr(n, "axis")) {
+		int64_t axis = ir_attr_int(n, "axis", 0), rb = op_in(g, n, 1)->shape.rank;
+		axis = axis < 0 ? axis + s.rank : axis;
+		if (axis < 0 || axis + rb > s.rank)
+			return ir_node_error(d, g, n, "axis %lld does not place B of rank %lld inside A "
+					     "of rank %d", (long long)ir_attr_int(n, "axis", 0),
+					     (long long)rb, s.rank);
+	}
 	for (int k = 0; k < n->ninputs; k++) {
 		const Value *v = op_in(g, n, k);
 		if (check_type(g, n, b, k, d) < 0)
@@ -243,11 +283,12 @@ static int infer(Graph *g, Node *n, Diag *d)
 		if (n->op != OP_POW && v->dtype != dt)
 			return ir_node_error(d, g, n, "input '%s' is %s but input 0 is %s", v->name,
 					     dtype_name(v->dtype), dtype_name(dt));
-		if (shape_broadcast(&s, &v->shape, &s) < 0) {
+		Shape vs = in_shape(g, n, k);
+		if (shape_broadcast(&s, &vs, &s) < 0) {
 			char s1[128], s2[128];
 			return ir_node_error(d, g, n, "shapes %s and %s do not broadcast",
 					     shape_str(&op_in(g, n, 0)->shape, s1, sizeof s1),
-					     shape_str(&v->shape, s2, sizeof s2));
+					     shape_str(&vs, s2, sizeof s2));
 		}
 	}
 	if (n->op == OP_PRELU && !shape_equal(&s, &op_in(g, n, 0)->shape))
@@ -285,7 +326,6 @@ static int64_t fold_ipow(DType bt, int64_t a, const Value *e, int64_t o)
 
 static int fold(Graph *g, Node *n, Diag *d)
 {
-	(void)d;
 	const Binary *b = find(n);
 	const Value *y = op_outv(g, n, 0), *x0 = op_in(g, n, 0);
 	DType dt = x0->dtype, ot = y->dtype;
@@ -293,11 +333,16 @@ static int fold(Graph *g, Node *n, Diag *d)
 	bool uns = !dtype_info(dt)->is_signed;
 	void *out = op_alloc_const(g, n, 0);
 	int64_t cnt = ir_numel(y);
+	Shape *shapes = arena_alloc(g->arena, (size_t)n->ninputs * sizeof *shapes);
+	if (!shapes)
+		return ir_node_error(d, g, n, "out of memory");
+	for (int k = 0; k < n->ninputs; k++)
+		shapes[k] = in_shape(g, n, k);
 	for (int64_t i = 0; i < cnt; i++) {
-		int64_t o0 = bcast_offset(&x0->shape, &y->shape, i);
+		int64_t o0 = bcast_offset(&shapes[0], &y->shape, i);
 		if (kind == K_STRING) {
 			const Value *x1 = op_in(g, n, 1);
-			int64_t o1 = bcast_offset(&x1->shape, &y->shape, i);
+			int64_t o1 = bcast_offset(&shapes[1], &y->shape, i);
 			const char *s0 = ((const char *const *)x0->data)[o0];
 			const char *s1 = ((const char *const *)x1->data)[o1];
 			dtype_set_i64(ot, out, i, strcmp(s0, s1) == 0);
@@ -307,7 +352,7 @@ static int fold(Graph *g, Node *n, Diag *d)
 		int64_t ai = kind == K_FLOAT ? 0 : dtype_get_i64(dt, x0->data, o0);
 		for (int k = 1; k < n->ninputs; k++) {
 			const Value *x = op_in(g, n, k);
-			int64_t o = bcast_offset(&x->shape, &y->shape, i);
+			int64_t o = bcast_offset(&shapes[k], &y->shape, i);
 			if (kind == K_FLOAT)
 				af = b->hf(af, dtype_get_f64(x->dtype, x->data, o));
 			else if (n->op == OP_POW)
@@ -332,7 +377,8 @@ static int fold(Graph *g, Node *n, Diag *d)
    rt_pymodf( or rt_pymodd(. */
 static void expand(const char *t, DType dt, char *buf, size_t n)
 {
-	const char *u = dtype_info(dt)->size == 8 ? "uint64_t" : "uint32_t";
+	int size = dtype_info(dt)->size;
+	const char *u = size == 8 ? "uint64_t" : "uint32_t";
 	size_t k = 0;
 	bool dbl = strcmp(cg_comp(dt), "double") == 0;
 	while (*t && k + 24 < n) {
@@ -341,8 +387,8 @@ static void expand(const char *t, DType dt, char *buf, size_t n)
 				k += (size_t)snprintf(buf + k, n - k, "%s", u);
 			else if (t[1] == 'T')
 				k += (size_t)snprintf(buf + k, n - k, "%s", cg_ctype(dt));
-			else
-				k += (size_t)snprintf(buf + k, n - k, "%d", dtype_info(dt)->size * 8);
+			else /* @W */
+				k += (size_t)snprintf(buf + k, n - k, "%d", 8 * size);
 			t += 2;
 		} else if (*t == '$') {
 			t++;
@@ -379,12 +425,13 @@ static void pow_expr(DType bt, DType et, char *buf, size_t n)
 static const char *operand(const Emit *e, int k, bool flat, char *buf, size_t n)
 {
 	const Value *x = op_in(e->g, e->n, k), *y = op_outv(e->g, e->n, 0);
+	Shape xs = in_shape(e->g, e->n, k);
 	char idx[256], ref[300];
 	if (flat)
 		snprintf(ref, sizeof ref, "%s[%s]", e->in[k], ir_numel(x) == 1 ? "0" : "i");
 	else
 		snprintf(ref, sizeof ref, "%s[%s]", e->in[k],
-			 cg_bcast_index(&x->shape, &y->shape, "i", idx, sizeof idx));
+			 cg_bcast_index(&xs, &y->shape, "i", idx, sizeof idx));
 	return cg_load(x->dtype, ref, buf, n);
 }
 

@@ -23,10 +23,12 @@ static int infer(Graph *g, Node *n, Diag *d)
 		if (!b)
 			continue;
 		if (b->dtype != x->dtype)
-			return ir_node_error(d, g, n, "bound '%s' is %s but the input is %s", b->name,
+			return ir_node_error(d, g, n,
+					     "bound '%s' is %s but the input is %s", b->name,
 					     dtype_name(b->dtype), dtype_name(x->dtype));
 		if (ir_numel(b) != 1)
-			return ir_node_error(d, g, n, "bound '%s' has %lld elements, expected a scalar",
+			return ir_node_error(d, g, n,
+					     "bound '%s' has %lld elements, expected a scalar",
 					     b->name, (long long)ir_numel(b));
 	}
 	op_set_out(g, n, 0, x->dtype, &x->shape);
@@ -94,10 +96,12 @@ static int emit(Emit *e)
 		if (op_in(e->g, e->n, k)) {
 			char ref[16];
 			snprintf(ref, sizeof ref, "x%d[0]", k);
-			out_line(e->o, "const %s %s = %s;", comp, name, cg_load(dt, ref, ld, sizeof ld));
+			cg_load(dt, ref, ld, sizeof ld);
+			out_line(e->o, "const %s %s = %s;", comp, name, ld);
 			has[k] = true;
 		} else if (attr_bound(e->n, k, &v)) {
-			out_line(e->o, "const %s %s = %s;", comp, name, cg_lit(dt, v, lit, sizeof lit));
+			cg_lit(dt, v, lit, sizeof lit);
+			out_line(e->o, "const %s %s = %s;", comp, name, lit);
 			has[k] = true;
 		}
 	}

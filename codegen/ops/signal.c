@@ -54,7 +54,8 @@ static int dft_plan(Graph *g, const Node *n, Plan *p, Diag *d)
 	int r = x->shape.rank;
 	int64_t axis, len;
 	if (r < 2 || (x->shape.dims[r - 1] != 1 && x->shape.dims[r - 1] != 2))
-		return ir_node_error(d, g, n, "input has shape rank %d, expected rank >= 2 with a last "
+		return ir_node_error(d, g, n,
+				     "input has shape rank %d, expected rank >= 2 with a last "
 				     "dim of 1 (real) or 2 (complex)", r);
 	if (n->opset < 20)
 		axis = ir_attr_int(n, "axis", 1);
@@ -63,7 +64,8 @@ static int dft_plan(Graph *g, const Node *n, Plan *p, Diag *d)
 	if (axis < 0)
 		axis += r;
 	if (axis < 0 || axis > r - 2)
-		return ir_node_error(d, g, n, "axis is out of range [-%d, -2] or [0, %d]", r, r - 2);
+		return ir_node_error(d, g, n,
+				     "axis is out of range [-%d, -2] or [0, %d]", r, r - 2);
 	memset(p, 0, sizeof *p);
 	p->axis = (int)axis;
 	p->n = x->shape.dims[axis];
@@ -73,7 +75,8 @@ static int dft_plan(Graph *g, const Node *n, Plan *p, Diag *d)
 	if (const_scalar(g, n, 1, p->irfft ? 2 * (p->n - 1) : p->n, &len, d) < 0)
 		return -1;
 	if (len < 1 || len > ((int64_t)1 << 28))
-		return ir_node_error(d, g, n, "dft_length is %lld, expected 1 to 2^28", (long long)len);
+		return ir_node_error(d, g, n,
+				     "dft_length is %lld, expected 1 to 2^28", (long long)len);
 	p->len = len;
 	p->bins = onesided && !p->inverse ? len / 2 + 1 : len;
 	p->cin = (int)x->shape.dims[r - 1];
@@ -139,7 +142,8 @@ static int dft_emit(Emit *e)
 	if (dft_plan((Graph *)e->g, e->n, &p, &d) < 0)
 		return -1;
 	DType dt = op_in(e->g, e->n, 0)->dtype;
-	int64_t used = p.irfft ? (p.n < p.len / 2 + 1 ? p.n : p.len / 2 + 1) : p.n < p.len ? p.n : p.len;
+	/* input samples that enter the transform */
+	int64_t lim = p.irfft ? p.len / 2 + 1 : p.len, used = p.n < lim ? p.n : lim;
 	char ld[128], st[160], ref[128];
 	Out *o = e->o;
 	emit_twiddles(o, p.len);
@@ -205,7 +209,8 @@ static int stft_plan(Graph *g, const Node *n, Frames *f, Diag *d)
 	if (const_scalar(g, n, 1, 0, &f->step, d) < 0)
 		return -1;
 	if (w && (w->shape.rank != 1 || w->dtype != x->dtype))
-		return ir_node_error(d, g, n, "window must be a rank-1 tensor of the signal's type");
+		return ir_node_error(d, g, n,
+				     "window must be a rank-1 tensor of the signal's type");
 	f->window = w != NULL;
 	if (const_scalar(g, n, 3, w ? w->shape.dims[0] : -1, &f->len, d) < 0)
 		return -1;
@@ -215,7 +220,8 @@ static int stft_plan(Graph *g, const Node *n, Frames *f, Diag *d)
 		return ir_node_error(d, g, n, "window has %lld elements but frame_length is %lld",
 				     (long long)w->shape.dims[0], (long long)f->len);
 	if (f->step < 1 || f->len < 1 || f->len > f->length || f->len > ((int64_t)1 << 28))
-		return ir_node_error(d, g, n, "frame_step %lld and frame_length %lld do not fit a signal "
+		return ir_node_error(d, g, n,
+				     "frame_step %lld and frame_length %lld do not fit a signal "
 				     "of length %lld", (long long)f->step, (long long)f->len,
 				     (long long)f->length);
 	f->frames = 1 + (f->length - f->len) / f->step;
@@ -267,7 +273,8 @@ static int stft_emit(Emit *e)
 	for (int c = 0; c < 2; c++) {
 		snprintf(ref, sizeof ref, "x0[(ib + t) * %lld + %d]", (long long)f.cin, c);
 		if (c < f.cin)
-			out_line(o, "line[2 * t + %d] = w * %s;", c, cg_load(dt, ref, ld, sizeof ld));
+			out_line(o, "line[2 * t + %d] = w * %s;", c,
+				 cg_load(dt, ref, ld, sizeof ld));
 		else
 			out_line(o, "line[2 * t + %d] = 0;", c);
 	}
@@ -320,7 +327,8 @@ static int window_infer(Graph *g, Node *n, Diag *d)
 	for (const DType *t = op_numeric_types; *t != DT_UNDEFINED; t++)
 		ok |= *t == dt;
 	if (!ok)
-		return ir_node_error(d, g, n, "output_datatype %lld is not a numeric type", (long long)dt);
+		return ir_node_error(d, g, n,
+				     "output_datatype %lld is not a numeric type", (long long)dt);
 	Shape s = {1, {size}};
 	if (size < 0 || shape_numel(&s) < 0)
 		return ir_node_error(d, g, n, "window size %lld is out of range", (long long)size);
@@ -381,7 +389,8 @@ static int mel_infer(Graph *g, Node *n, Diag *d)
 		if (op_check_dtype(g, n, k, k < 3 ? ints : op_float_types, d) < 0)
 			return -1;
 		if (ir_numel(op_in(g, n, k)) != 1)
-			return ir_node_error(d, g, n, "input '%s' must be a scalar", op_in(g, n, k)->name);
+			return ir_node_error(d, g, n,
+					     "input '%s' must be a scalar", op_in(g, n, k)->name);
 	}
 	if (const_scalar(g, n, 0, 0, &mels, d) < 0 || const_scalar(g, n, 1, 0, &len, d) < 0)
 		return -1;
@@ -390,10 +399,12 @@ static int mel_infer(Graph *g, Node *n, Diag *d)
 	for (const DType *t = op_numeric_types; *t != DT_UNDEFINED; t++)
 		ok |= *t == dt;
 	if (!ok)
-		return ir_node_error(d, g, n, "output_datatype %lld is not a numeric type", (long long)dt);
+		return ir_node_error(d, g, n,
+				     "output_datatype %lld is not a numeric type", (long long)dt);
 	Shape s = {2, {len / 2 + 1, mels}};
 	if (mels < 1 || len < 1 || shape_numel(&s) < 0)
-		return ir_node_error(d, g, n, "num_mel_bins %lld and dft_length %lld are out of range",
+		return ir_node_error(d, g, n,
+				     "num_mel_bins %lld and dft_length %lld are out of range",
 				     (long long)mels, (long long)len);
 	op_set_out(g, n, 0, (DType)dt, &s);
 	return 0;

@@ -32,7 +32,8 @@ static int infer(Graph *g, Node *n, Diag *d)
 		return ir_node_error(d, g, n, "has %d inputs, expected 2 + %d per optimized tensor",
 				     n->ninputs, per);
 	if (n->noutputs != outs * vars)
-		return ir_node_error(d, g, n, "has %d outputs, expected %d", n->noutputs, outs * vars);
+		return ir_node_error(d, g, n,
+				     "has %d outputs, expected %d", n->noutputs, outs * vars);
 	if (op_check_dtype(g, n, 0, scal, d) < 0 || op_check_dtype(g, n, 1, count, d) < 0)
 		return -1;
 	if (ir_numel(op_in(g, n, 0)) != 1 || ir_numel(op_in(g, n, 1)) != 1)
@@ -40,7 +41,8 @@ static int infer(Graph *g, Node *n, Diag *d)
 	if (n->op == OP_MOMENTUM) {
 		const char *mode = ir_attr_str(n, "mode", "");
 		if (strcmp(mode, "standard") != 0 && strcmp(mode, "nesterov") != 0)
-			return ir_node_error(d, g, n, "mode is '%s', expected 'standard' or 'nesterov'",
+			return ir_node_error(d, g, n,
+					     "mode is '%s', expected 'standard' or 'nesterov'",
 					     mode);
 	}
 	for (int v = 0; v < vars; v++) {
@@ -50,7 +52,8 @@ static int infer(Graph *g, Node *n, Diag *d)
 			if (op_check_dtype(g, n, 2 + j * vars + v, scal, d) < 0)
 				return -1;
 			if (!shape_equal(&t->shape, &x->shape))
-				return ir_node_error(d, g, n, "input '%s' does not have the shape of '%s'",
+				return ir_node_error(d, g, n,
+						     "input '%s' does not have the shape of '%s'",
 						     t->name, x->name);
 		}
 		for (int j = 0; j < outs; j++) {
@@ -66,10 +69,10 @@ static void emit_step(Emit *e)
 {
 	const Node *n = e->n;
 	Out *o = e->o;
-	double norm = ir_attr_float(n, "norm_coefficient", 0);
+	double norm = ir_attr_float(n, "norm_coefficient", 0), eps = ir_attr_float(n, "epsilon", 0);
 	if (n->op == OP_ADAGRAD) {
 		out_line(o, "const double gr = %.17g * x + g, hn = a + gr * gr;", norm);
-		out_line(o, "xn = x - r * gr / (sqrt(hn) + %.17g);", ir_attr_float(n, "epsilon", 0));
+		out_line(o, "xn = x - r * gr / (sqrt(hn) + %.17g);", eps);
 		out_line(o, "an = hn;");
 	} else if (n->op == OP_ADAM) {
 		double al = ir_attr_float(n, "alpha", 0.9), be = ir_attr_float(n, "beta", 0.999);
@@ -77,7 +80,7 @@ static void emit_step(Emit *e)
 		out_line(o, "an = %.17g * a + %.17g * gr;", al, 1 - al);
 		out_line(o, "bn = %.17g * b + %.17g * gr * gr;", be, 1 - be);
 		out_line(o, "xn = %.17g * (x - r * an / (sqrt(bn) + %.17g));",
-			 1 - ir_attr_float(n, "norm_coefficient_post", 0), ir_attr_float(n, "epsilon", 0));
+			 1 - ir_attr_float(n, "norm_coefficient_post", 0), eps);
 	} else {
 		bool nesterov = strcmp(ir_attr_str(n, "mode", ""), "nesterov") == 0;
 		double al = ir_attr_float(n, "alpha", 0);
@@ -101,11 +104,13 @@ static void emit_rate(Emit *e)
 			 ir_attr_float(n, "decay_factor", 0));
 	} else if (n->op == OP_ADAM) {
 		double al = ir_attr_float(n, "alpha", 0.9), be = ir_attr_float(n, "beta", 0.999);
-		out_line(o, "const double r = t > 0 ? (double)x0[0] * sqrt(1 - pow(%.17g, (double)t)) "
-			 "/ (1 - pow(%.17g, (double)t)) : (double)x0[0];", be, al);
+		out_line(o, "const double r = t > 0 ? (double)x0[0] * "
+			 "sqrt(1 - pow(%.17g, (double)t)) / (1 - pow(%.17g, (double)t)) : "
+			 "(double)x0[0];", be, al);
 	} else {
 		out_line(o, "const double r = (double)x0[0];");
-		out_line(o, "const double beta = t > 0 ? %.17g : 1.0;", ir_attr_float(n, "beta", 0));
+		double be = ir_attr_float(n, "beta", 0);
+		out_line(o, "const double beta = t > 0 ? %.17g : 1.0;", be);
 	}
 }
 
@@ -137,7 +142,8 @@ static int emit(Emit *e)
 		static const char *const names[3] = {"xn", "an", "bn"};
 		for (int j = 0; j < per - 1; j++) {
 			if (out[j])
-				out_line(o, "%s[i] = %s;", out[j], cg_store(ot[j], names[j], st, sizeof st));
+				out_line(o, "%s[i] = %s;", out[j],
+					 cg_store(ot[j], names[j], st, sizeof st));
 			else
 				out_line(o, "(void)%s;", names[j]);
 		}

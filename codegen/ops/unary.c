@@ -103,13 +103,20 @@ static double h_gelu_tanh(double x, double a, double b)
 }
 static double h_swish(double x, double a, double b) { (void)b; return x / (1 + exp(-a * x)); }
 
-static int64_t i_relu(int64_t x, double a, double b, bool u) { UNUSED_AB; return u || x > 0 ? x : 0; }
+static int64_t i_relu(int64_t x, double a, double b, bool u)
+{
+	UNUSED_AB;
+	return u || x > 0 ? x : 0;
+}
 static int64_t i_neg(int64_t x, double a, double b, bool u)
 {
 	UNUSED_AB, (void)u;
 	return (int64_t)(0 - (uint64_t)x);
 }
-static int64_t i_abs(int64_t x, double a, double b, bool u) { return u || x >= 0 ? x : i_neg(x, a, b, u); }
+static int64_t i_abs(int64_t x, double a, double b, bool u)
+{
+	return u || x >= 0 ? x : i_neg(x, a, b, u);
+}
 static int64_t i_sign(int64_t x, double a, double b, bool u)
 {
 	UNUSED_AB;
@@ -221,7 +228,8 @@ static int infer(Graph *g, Node *n, Diag *d)
 {
 	const Unary *u = find(n);
 	if (!u)
-		return ir_node_error(d, g, n, "attribute approximate is '%s', expected 'none' or 'tanh'",
+		return ir_node_error(d, g, n,
+				     "attribute approximate is '%s', expected 'none' or 'tanh'",
 				     ir_attr_str(n, "approximate", ""));
 	if (op_check_arity(g, n, 1, 1, 1, d) < 0)
 		return -1;
@@ -279,7 +287,8 @@ static void expand(const char *t, DType dt, const char *const sub[4], char *buf,
 				      : t[1] == 'T' ? cg_ctype(dt) : uw;
 			k += (size_t)snprintf(buf + k, n - k, "%s", s);
 			t += 2;
-		} else if (isdigit((unsigned char)*t) && (k == 0 || !isalnum((unsigned char)buf[k - 1]))) {
+		} else if (isdigit((unsigned char)*t) &&
+			   (k == 0 || !isalnum((unsigned char)buf[k - 1]))) {
 			bool point = false;
 			while (isdigit((unsigned char)*t) || *t == '.') {
 				point |= *t == '.';
