@@ -97,7 +97,8 @@ RT_FN float rt_f82f(uint8_t v, int fmt)
 	const int uz = fmt & 1;
 	const uint32_t mb = fmt >= RT_E5M2 ? 2u : 3u;
 	const int32_t bias = (fmt >= RT_E5M2 ? 15 : 7) + uz;
-	uint32_t sign = (uint32_t)(v & 0x80u) << 24, e = (v & 0x7fu) >> mb, m = v & ((1u << mb) - 1u);
+	uint32_t sign = (uint32_t)(v & 0x80u) << 24, e = (v & 0x7fu) >> mb;
+	uint32_t m = v & ((1u << mb) - 1u);
 	if (uz && v == 0x80u)
 		return rt_bits2f(0x7fc00000u);
 	if (fmt == RT_E4M3FN && (v & 0x7fu) == 0x7fu)

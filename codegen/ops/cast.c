@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../runtime/cnnc_rt.h"
 #include "../../runtime/rt_cast.h"
@@ -234,8 +235,13 @@ static void write_num(Graph *g, DType t, void *p, int64_t i, const Num *v, const
 		format_num(buf, sizeof buf, v);
 		((const char **)p)[i] = arena_strdup(g->arena, buf);
 	} else if (t == DT_FLOAT) { /* integers round once, straight to float, as in C */
-		((float *)p)[i] = is_float_like(v->cls) ? (float)as_double(v) : v->cls == C_SINT
-				  ? (float)v->i : v->cls == C_UINT ? (float)v->u : (float)rt_s2d(v->s);
+		float *y = (float *)p + i;
+		if (is_float_like(v->cls))
+			*y = (float)as_double(v);
+		else if (v->cls == C_STR)
+			*y = (float)rt_s2d(v->s);
+		else
+			*y = v->cls == C_SINT ? (float)v->i : (float)v->u;
 	} else if (t == DT_DOUBLE) {
 		((double *)p)[i] = is_float_like(v->cls) ? as_double(v) : v->cls == C_SINT
 				   ? (double)v->i : v->cls == C_UINT ? (double)v->u : rt_s2d(v->s);
@@ -246,8 +252,13 @@ static void write_num(Graph *g, DType t, void *p, int64_t i, const Num *v, const
 	} else if (tc == C_SMALLF) {
 		((uint8_t *)p)[i] = encode_small8(t, encoder_input(v), ca);
 	} else if (t == DT_BOOL) {
-		bool nz = is_float_like(v->cls) ? as_double(v) != 0 : v->cls == C_STR ? rt_s2d(v->s) != 0
-			  : v->cls == C_SINT ? v->i != 0 : v->u != 0;
+		bool nz;
+		if (is_float_like(v->cls))
+			nz = as_double(v) != 0;
+		else if (v->cls == C_STR)
+			nz = rt_s2d(v->s) != 0;
+		else
+			nz = v->cls == C_SINT ? v->i != 0 : v->u != 0;
 		((uint8_t *)p)[i] = nz;
 	} else if (bits) {
 		int64_t x = int_value(v, true);
@@ -260,8 +271,8 @@ static void write_num(Graph *g, DType t, void *p, int64_t i, const Num *v, const
 				     : v->cls == C_STR ? rt_s2u64(v->s) : v->cls == C_UINT ? v->u
 				     : (uint64_t)v->i;
 	} else {
-		int64_t x = v->cls == C_STR && tc == C_UINT ? (int64_t)rt_s2u64(v->s) : int_value(v, false);
-		dtype_set_i64(t, p, i, x);
+		bool text_u = v->cls == C_STR && tc == C_UINT;
+		dtype_set_i64(t, p, i, text_u ? (int64_t)rt_s2u64(v->s) : int_value(v, false));
 	}
 }
 
@@ -347,9 +358,10 @@ static void cast_expr(DType s, DType t, const CastAttrs *ca, const char *x, char
 	} else if (t == DT_FLOAT4E2M1) {
 		snprintf(buf, n, "rt_f2f4(%s)", enc_input(s, x, a, sizeof a));
 	} else if (t == DT_FLOAT8E8M0) {
-		static const char *const modes[] = {"RT_ROUND_UP", "RT_ROUND_DOWN", "RT_ROUND_NEAREST"};
-		snprintf(buf, n, "rt_f2e8m0(%s, %d, %s)", enc_input(s, x, a, sizeof a), ca->saturate,
-			 modes[ca->mode]);
+		static const char *const modes[] = {"RT_ROUND_UP", "RT_ROUND_DOWN",
+						    "RT_ROUND_NEAREST"};
+		snprintf(buf, n, "rt_f2e8m0(%s, %d, %s)", enc_input(s, x, a, sizeof a),
+			 ca->saturate, modes[ca->mode]);
 	} else if (tc == C_SMALLF) {
 		snprintf(buf, n, "rt_f2f8(%s, %s, %d)", enc_input(s, x, a, sizeof a), f8_fmt(t),
 			 ca->saturate);
