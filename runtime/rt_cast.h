@@ -225,6 +225,11 @@ RT_FN double rt_s2d(const char *s)
 	return s ? strtod(s, NULL) : 0.0;
 }
 
+RT_FN float rt_s2f(const char *s)
+{
+	return s ? strtof(s, NULL) : 0.0f;
+}
+
 RT_FN int64_t rt_s2i64(const char *s)
 {
 	return s ? (int64_t)strtoll(s, NULL, 10) : 0;
@@ -235,9 +240,13 @@ RT_FN uint64_t rt_s2u64(const char *s)
 	return s ? (uint64_t)strtoull(s, NULL, 10) : 0;
 }
 
-/* The shortest "%g" text of x that reads back as the same float (single) or
-   double; "NaN", "INF" and "-INF" for the special values, as Cast parses them. */
-RT_FN void rt_fmt_real(char *buf, size_t n, double x, int single)
+/* Precision a number printed as text must keep (rt_fmt_real). */
+enum { RT_FMT_DOUBLE = 0, RT_FMT_FLOAT = 1, RT_FMT_HALF = 2, RT_FMT_BF16 = 3 };
+
+/* The shortest "%g" text of x that reads back as the same value of the source
+   type `kind` (uses rt_f2h/rt_f2bf of cnnc_rt.h, which precedes this file);
+   "NaN", "INF" and "-INF" for the special values, as Cast parses them. */
+RT_FN void rt_fmt_real(char *buf, size_t n, double x, int kind)
 {
 	int p;
 	if (x != x) {
@@ -249,8 +258,13 @@ RT_FN void rt_fmt_real(char *buf, size_t n, double x, int single)
 		return;
 	}
 	for (p = 1; p <= 17; p++) {
+		double r;
 		snprintf(buf, n, "%.*g", p, x);
-		if (single ? strtof(buf, NULL) == (float)x : strtod(buf, NULL) == x)
+		r = strtod(buf, NULL);
+		if (kind == RT_FMT_DOUBLE ? r == x
+		    : kind == RT_FMT_HALF ? rt_f2h(rt_d2f_odd(r)) == rt_f2h((float)x)
+		    : kind == RT_FMT_BF16 ? rt_f2bf(rt_d2f_odd(r)) == rt_f2bf((float)x)
+		    : strtof(buf, NULL) == (float)x)
 			return;
 	}
 }

@@ -140,6 +140,7 @@ static int infer(Graph *g, Node *n, Diag *d)
 /* ------------------------------------------------------------ host conversion (fold) */
 
 typedef struct Num {
+	DType t;
 	Cls cls;
 	float f;
 	double d;
@@ -164,7 +165,7 @@ static float decode_small(DType t, const void *p, int64_t i)
 
 static Num read_num(DType t, const void *p, int64_t i)
 {
-	Num v = {cls_of(t), 0, 0, 0, 0, NULL};
+	Num v = {t, cls_of(t), 0, 0, 0, 0, NULL};
 	switch (v.cls) {
 	case C_F32: v.f = ((const float *)p)[i]; break;
 	case C_F64: v.d = ((const double *)p)[i]; break;
@@ -216,13 +217,20 @@ static int64_t int_value(const Num *v, bool round_even)
 	}
 }
 
+/* The precision a float-like source's text keeps (RT_FMT_*). */
+static int fmt_kind(DType t)
+{
+	return t == DT_DOUBLE ? RT_FMT_DOUBLE : t == DT_FLOAT16 ? RT_FMT_HALF
+	       : t == DT_BFLOAT16 ? RT_FMT_BF16 : RT_FMT_FLOAT;
+}
+
 static void format_num(char *buf, size_t n, const Num *v)
 {
 	switch (v->cls) {
 	case C_SINT: snprintf(buf, n, "%lld", (long long)v->i); break;
 	case C_UINT: snprintf(buf, n, "%llu", (unsigned long long)v->u); break;
 	case C_STR: snprintf(buf, n, "%s", v->s ? v->s : ""); break;
-	default: rt_fmt_real(buf, n, as_double(v), v->cls != C_F64); break;
+	default: rt_fmt_real(buf, n, as_double(v), fmt_kind(v->t)); break;
 	}
 }
 
@@ -239,7 +247,7 @@ static void write_num(Graph *g, DType t, void *p, int64_t i, const Num *v, const
 		if (is_float_like(v->cls))
 			*y = (float)as_double(v);
 		else if (v->cls == C_STR)
-			*y = (float)rt_s2d(v->s);
+			*y = rt_s2f(v->s);
 		else
 			*y = v->cls == C_SINT ? (float)v->i : (float)v->u;
 	} else if (t == DT_DOUBLE) {
@@ -349,7 +357,7 @@ static void cast_expr(DType s, DType t, const CastAttrs *ca, const char *x, char
 		if (is_float_like(sc))
 			snprintf(buf, n, "(%s)%s", cg_ctype(t), load_float(s, x, a, sizeof a));
 		else if (sc == C_STR)
-			snprintf(buf, n, "(%s)rt_s2d(%s)", cg_ctype(t), x);
+			snprintf(buf, n, "%s(%s)", t == DT_FLOAT ? "rt_s2f" : "rt_s2d", x);
 		else
 			snprintf(buf, n, "(%s)%s", cg_ctype(t), x);
 	} else if (t == DT_FLOAT16 || t == DT_BFLOAT16) {
@@ -405,7 +413,7 @@ static void emit_to_string(Emit *e, DType s, int64_t cnt)
 		out_line(e->o, "snprintf(t, %d, \"%%llu\", (unsigned long long)x0[i]);", STR_SLOT);
 	else
 		out_line(e->o, "rt_fmt_real(t, %d, (double)%s, %d);", STR_SLOT,
-			 load_float(s, "x0[i]", a, sizeof a), sc != C_F64);
+			 load_float(s, "x0[i]", a, sizeof a), fmt_kind(s));
 	out_line(e->o, "y0[i] = t;");
 	out_line(e->o, "}");
 }
