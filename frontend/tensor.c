@@ -163,6 +163,8 @@ int fe_tensor_from_proto(const Onnx__TensorProto *tp, Arena *a, const char *dir,
 	int64_t want = bits ? (n * bits + 7) / 8 : n; /* packed: one byte per int32 */
 	if ((int64_t)have != want)
 		return diag_error(d, "%s: has %zu values, expected %lld", what, have, (long long)want);
+	if (n == 0) /* empty: the typed field may be NULL */
+		return 0;
 	switch (dt) {
 	case DT_FLOAT: memcpy(t->data, tp->float_data, (size_t)bytes); break;
 	case DT_DOUBLE: memcpy(t->data, tp->double_data, (size_t)bytes); break;

@@ -97,7 +97,8 @@ RT_FN float rt_f82f(uint8_t v, int fmt)
 	const int uz = fmt & 1;
 	const uint32_t mb = fmt >= RT_E5M2 ? 2u : 3u;
 	const int32_t bias = (fmt >= RT_E5M2 ? 15 : 7) + uz;
-	uint32_t sign = (uint32_t)(v & 0x80u) << 24, e = (v & 0x7fu) >> mb, m = v & ((1u << mb) - 1u);
+	uint32_t sign = (uint32_t)(v & 0x80u) << 24, e = (v & 0x7fu) >> mb;
+	uint32_t m = v & ((1u << mb) - 1u);
 	if (uz && v == 0x80u)
 		return rt_bits2f(0x7fc00000u);
 	if (fmt == RT_E4M3FN && (v & 0x7fu) == 0x7fu)
@@ -224,6 +225,11 @@ RT_FN double rt_s2d(const char *s)
 	return s ? strtod(s, NULL) : 0.0;
 }
 
+RT_FN float rt_s2f(const char *s)
+{
+	return s ? strtof(s, NULL) : 0.0f;
+}
+
 RT_FN int64_t rt_s2i64(const char *s)
 {
 	return s ? (int64_t)strtoll(s, NULL, 10) : 0;
@@ -234,9 +240,13 @@ RT_FN uint64_t rt_s2u64(const char *s)
 	return s ? (uint64_t)strtoull(s, NULL, 10) : 0;
 }
 
-/* The shortest "%g" text of x that reads back as the same float (single) or
-   double; "NaN", "INF" and "-INF" for the special values, as Cast parses them. */
-RT_FN void rt_fmt_real(char *buf, size_t n, double x, int single)
+/* Precision a number printed as text must keep (rt_fmt_real). */
+enum { RT_FMT_DOUBLE = 0, RT_FMT_FLOAT = 1, RT_FMT_HALF = 2, RT_FMT_BF16 = 3 };
+
+/* The shortest "%g" text of x that reads back as the same value of the source
+   type `kind` (uses rt_f2h/rt_f2bf of cnnc_rt.h, which precedes this file);
+   "NaN", "INF" and "-INF" for the special values, as Cast parses them. */
+RT_FN void rt_fmt_real(char *buf, size_t n, double x, int kind)
 {
 	int p;
 	if (x != x) {
@@ -248,8 +258,13 @@ RT_FN void rt_fmt_real(char *buf, size_t n, double x, int single)
 		return;
 	}
 	for (p = 1; p <= 17; p++) {
+		double r;
 		snprintf(buf, n, "%.*g", p, x);
-		if (single ? strtof(buf, NULL) == (float)x : strtod(buf, NULL) == x)
+		r = strtod(buf, NULL);
+		if (kind == RT_FMT_DOUBLE ? r == x
+		    : kind == RT_FMT_HALF ? rt_f2h(rt_d2f_odd(r)) == rt_f2h((float)x)
+		    : kind == RT_FMT_BF16 ? rt_f2bf(rt_d2f_odd(r)) == rt_f2bf((float)x)
+		    : strtof(buf, NULL) == (float)x)
 			return;
 	}
 }

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../../runtime/cnnc_rt.h"
 #include "../../runtime/rt_cast.h"
@@ -139,6 +140,7 @@ static int infer(Graph *g, Node *n, Diag *d)
 /* ------------------------------------------------------------ host conversion (fold) */
 
 typedef struct Num {
+	DType t;
 	Cls cls;
 	float f;
 	double d;
@@ -163,7 +165,7 @@ static float decode_small(DType t, const void *p, int64_t i)
 
 static Num read_num(DType t, const void *p, int64_t i)
 {
-	Num v = {cls_of(t), 0, 0, 0, 0, NULL};
+	Num v = {t, cls_of(t), 0, 0, 0, 0, NULL};
 	switch (v.cls) {
 	case C_F32: v.f = ((const float *)p)[i]; break;
 	case C_F64: v.d = ((const double *)p)[i]; break;
@@ -215,13 +217,20 @@ static int64_t int_value(const Num *v, bool round_even)
 	}
 }
 
+/* The precision a float-like source's text keeps (RT_FMT_*). */
+static int fmt_kind(DType t)
+{
+	return t == DT_DOUBLE ? RT_FMT_DOUBLE : t == DT_FLOAT16 ? RT_FMT_HALF
+	       : t == DT_BFLOAT16 ? RT_FMT_BF16 : RT_FMT_FLOAT;
+}
+
 static void format_num(char *buf, size_t n, const Num *v)
 {
 	switch (v->cls) {
 	case C_SINT: snprintf(buf, n, "%lld", (long long)v->i); break;
 	case C_UINT: snprintf(buf, n, "%llu", (unsigned long long)v->u); break;
 	case C_STR: snprintf(buf, n, "%s", v->s ? v->s : ""); break;
-	default: rt_fmt_real(buf, n, as_double(v), v->cls != C_F64); break;
+	default: rt_fmt_real(buf, n, as_double(v), fmt_kind(v->t)); break;
 	}
 }
 
@@ -234,8 +243,13 @@ static void write_num(Graph *g, DType t, void *p, int64_t i, const Num *v, const
 		format_num(buf, sizeof buf, v);
 		((const char **)p)[i] = arena_strdup(g->arena, buf);
 	} else if (t == DT_FLOAT) { /* integers round once, straight to float, as in C */
-		((float *)p)[i] = is_float_like(v->cls) ? (float)as_double(v) : v->cls == C_SINT
-				  ? (float)v->i : v->cls == C_UINT ? (float)v->u : (float)rt_s2d(v->s);
+		float *y = (float *)p + i;
+		if (is_float_like(v->cls))
+			*y = (float)as_double(v);
+		else if (v->cls == C_STR)
+			*y = rt_s2f(v->s);
+		else
+			*y = v->cls == C_SINT ? (float)v->i : (float)v->u;
 	} else if (t == DT_DOUBLE) {
 		((double *)p)[i] = is_float_like(v->cls) ? as_double(v) : v->cls == C_SINT
 				   ? (double)v->i : v->cls == C_UINT ? (double)v->u : rt_s2d(v->s);
@@ -246,8 +260,13 @@ static void write_num(Graph *g, DType t, void *p, int64_t i, const Num *v, const
 	} else if (tc == C_SMALLF) {
 		((uint8_t *)p)[i] = encode_small8(t, encoder_input(v), ca);
 	} else if (t == DT_BOOL) {
-		bool nz = is_float_like(v->cls) ? as_double(v) != 0 : v->cls == C_STR ? rt_s2d(v->s) != 0
-			  : v->cls == C_SINT ? v->i != 0 : v->u != 0;
+		bool nz;
+		if (is_float_like(v->cls))
+			nz = as_double(v) != 0;
+		else if (v->cls == C_STR)
+			nz = rt_s2d(v->s) != 0;
+		else
+			nz = v->cls == C_SINT ? v->i != 0 : v->u != 0;
 		((uint8_t *)p)[i] = nz;
 	} else if (bits) {
 		int64_t x = int_value(v, true);
@@ -260,8 +279,8 @@ static void write_num(Graph *g, DType t, void *p, int64_t i, const Num *v, const
 				     : v->cls == C_STR ? rt_s2u64(v->s) : v->cls == C_UINT ? v->u
 				     : (uint64_t)v->i;
 	} else {
-		int64_t x = v->cls == C_STR && tc == C_UINT ? (int64_t)rt_s2u64(v->s) : int_value(v, false);
-		dtype_set_i64(t, p, i, x);
+		bool text_u = v->cls == C_STR && tc == C_UINT;
+		dtype_set_i64(t, p, i, text_u ? (int64_t)rt_s2u64(v->s) : int_value(v, false));
 	}
 }
 
@@ -338,7 +357,7 @@ static void cast_expr(DType s, DType t, const CastAttrs *ca, const char *x, char
 		if (is_float_like(sc))
 			snprintf(buf, n, "(%s)%s", cg_ctype(t), load_float(s, x, a, sizeof a));
 		else if (sc == C_STR)
-			snprintf(buf, n, "(%s)rt_s2d(%s)", cg_ctype(t), x);
+			snprintf(buf, n, "%s(%s)", t == DT_FLOAT ? "rt_s2f" : "rt_s2d", x);
 		else
 			snprintf(buf, n, "(%s)%s", cg_ctype(t), x);
 	} else if (t == DT_FLOAT16 || t == DT_BFLOAT16) {
@@ -347,9 +366,10 @@ static void cast_expr(DType s, DType t, const CastAttrs *ca, const char *x, char
 	} else if (t == DT_FLOAT4E2M1) {
 		snprintf(buf, n, "rt_f2f4(%s)", enc_input(s, x, a, sizeof a));
 	} else if (t == DT_FLOAT8E8M0) {
-		static const char *const modes[] = {"RT_ROUND_UP", "RT_ROUND_DOWN", "RT_ROUND_NEAREST"};
-		snprintf(buf, n, "rt_f2e8m0(%s, %d, %s)", enc_input(s, x, a, sizeof a), ca->saturate,
-			 modes[ca->mode]);
+		static const char *const modes[] = {"RT_ROUND_UP", "RT_ROUND_DOWN",
+						    "RT_ROUND_NEAREST"};
+		snprintf(buf, n, "rt_f2e8m0(%s, %d, %s)", enc_input(s, x, a, sizeof a),
+			 ca->saturate, modes[ca->mode]);
 	} else if (tc == C_SMALLF) {
 		snprintf(buf, n, "rt_f2f8(%s, %s, %d)", enc_input(s, x, a, sizeof a), f8_fmt(t),
 			 ca->saturate);
@@ -393,7 +413,7 @@ static void emit_to_string(Emit *e, DType s, int64_t cnt)
 		out_line(e->o, "snprintf(t, %d, \"%%llu\", (unsigned long long)x0[i]);", STR_SLOT);
 	else
 		out_line(e->o, "rt_fmt_real(t, %d, (double)%s, %d);", STR_SLOT,
-			 load_float(s, "x0[i]", a, sizeof a), sc != C_F64);
+			 load_float(s, "x0[i]", a, sizeof a), fmt_kind(s));
 	out_line(e->o, "y0[i] = t;");
 	out_line(e->o, "}");
 }

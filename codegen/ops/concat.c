@@ -31,8 +31,8 @@ static int infer(Graph *g, Node *n, Diag *d)
 					     v->shape.rank, r);
 		for (int i = 0; i < r; i++)
 			if (i != axis && v->shape.dims[i] != x0->shape.dims[i])
-				return ir_node_error(d, g, n, "input '%s' has dim %d of %lld, expected "
-						     "%lld", v->name, i, (long long)v->shape.dims[i],
+				return ir_node_error(d, g, n, "input '%s' has dim %d of %lld, expected %lld",
+						     v->name, i, (long long)v->shape.dims[i],
 						     (long long)x0->shape.dims[i]);
 		s.dims[axis] += v->shape.dims[axis];
 		if (s.dims[axis] > CNNC_MAX_TENSOR_BYTES)

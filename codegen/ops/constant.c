@@ -12,8 +12,9 @@
 
 /* ------------------------------------------------------------ Constant */
 
-static const char *const value_attrs[] = {"value", "sparse_value", "value_float", "value_floats",
-					  "value_int", "value_ints", "value_string", "value_strings"};
+static const char *const value_attrs[] = {"value", "sparse_value", "value_float",
+					  "value_floats", "value_int", "value_ints",
+					  "value_string", "value_strings"};
 
 /* Sets output 0 to dtype/shape s with a copy of data (count elements). */
 static int set_const(Graph *g, Node *n, DType dt, const Shape *s, const void *data, Diag *d)
@@ -226,7 +227,8 @@ static int eyelike_emit(Emit *e)
 	dtype_set_f64(v->dtype, one, 0, 1.0);
 	out_line(e->o, "memset(y0, 0, %lld * sizeof *y0);", (long long)ir_numel(v));
 	if (r1 > r0) {
-		out_line(e->o, "for (int64_t r = %lld; r < %lld; r++)", (long long)r0, (long long)r1);
+		out_line(e->o, "for (int64_t r = %lld; r < %lld; r++)", (long long)r0,
+			 (long long)r1);
 		out_line(e->o, "\ty0[r * %lld + r + %lld] = %s;", (long long)cols, (long long)k,
 			 op_elem_literal(v->dtype, one, 0, lit, sizeof lit));
 	}

@@ -54,8 +54,9 @@ static int set_ones_mask(Graph *g, Node *n, Diag *d)
 
 static int infer(Graph *g, Node *n, Diag *d)
 {
-	if (op_check_arity(g, n, 1, n->opset < 12 ? 1 : 3, 1, d) < 0 ||
-	    op_check_dtype(g, n, 0, data_types, d) < 0 || op_check_dtype(g, n, 1, data_types, d) < 0)
+	if (op_check_arity(g, n, 1, n->opset < 12 ? 1 : 3, 1, d) < 0)
+		return -1;
+	if (op_check_dtype(g, n, 0, data_types, d) < 0 || op_check_dtype(g, n, 1, data_types, d) < 0)
 		return -1;
 	const Value *x = op_in(g, n, 0), *r = op_in(g, n, 1), *t = op_in(g, n, 2);
 	if (r && ir_numel(r) != 1)
@@ -124,7 +125,7 @@ static int train_emit(Emit *e)
 	if (cnt == 0)
 		return 0;
 	if (e->in[1])
-		snprintf(r, sizeof r, "%s", cg_load(op_in(e->g, e->n, 1)->dtype, "x1[0]", ld, sizeof ld));
+		cg_load(op_in(e->g, e->n, 1)->dtype, "x1[0]", r, sizeof r);
 	else
 		snprintf(r, sizeof r, "0.5f");
 	out_line(e->o, "const float ratio = (float)%s;", r);

@@ -33,8 +33,9 @@ static int expand_infer(Graph *g, Node *n, Diag *d)
 	}
 	if (shape_broadcast(&x->shape, &want, &s) < 0) {
 		char a[256], b[256];
-		return ir_node_error(d, g, n, "cannot broadcast %s to %s",
-				     shape_str(&x->shape, a, sizeof a), shape_str(&want, b, sizeof b));
+		shape_str(&x->shape, a, sizeof a);
+		shape_str(&want, b, sizeof b);
+		return ir_node_error(d, g, n, "cannot broadcast %s to %s", a, b);
 	}
 	op_set_out(g, n, 0, x->dtype, &s);
 	return 0;
@@ -68,7 +69,9 @@ static int tile_repeats(Graph *g, const Node *n, int64_t rep[CNNC_MAX_RANK], Dia
 		const int64_t *ax;
 		int64_t nax;
 		int a;
-		if (op_const_ints(g, n, 1, &v, &cnt, d) < 0 || op_const_ints(g, n, 2, &ax, &nax, d) < 0)
+		if (op_const_ints(g, n, 1, &v, &cnt, d) < 0)
+			return -1;
+		if (op_const_ints(g, n, 2, &ax, &nax, d) < 0)
 			return -1;
 		if (cnt != 1 || nax != 1)
 			return ir_node_error(d, g, n, "tiles and axis must be scalars");

@@ -31,7 +31,8 @@ static bool native_half(const Node *n, DType t)
 static int64_t count(const Graph *g, const Node *n, Diag *d)
 {
 	DType t = op_in(g, n, 0)->dtype;
-	const void *ps = op_in(g, n, 0)->data, *pl = op_in(g, n, 1)->data, *pd = op_in(g, n, 2)->data;
+	const void *ps = op_in(g, n, 0)->data, *pl = op_in(g, n, 1)->data;
+	const void *pd = op_in(g, n, 2)->data;
 	if (is_int(t)) {
 		int64_t s = dtype_get_i64(t, ps, 0), l = dtype_get_i64(t, pl, 0);
 		int64_t dl = dtype_get_i64(t, pd, 0);
@@ -42,10 +43,12 @@ static int64_t count(const Graph *g, const Node *n, Diag *d)
 		uint64_t span = dl > 0 ? (uint64_t)l - (uint64_t)s : (uint64_t)s - (uint64_t)l;
 		uint64_t step = dl > 0 ? (uint64_t)dl : 0 - (uint64_t)dl;
 		uint64_t c = span / step + (span % step != 0);
-		return c > (uint64_t)CNNC_MAX_TENSOR_BYTES ? ir_node_error(d, g, n, "too many elements")
-							    : (int64_t)c;
+		if (c > (uint64_t)CNNC_MAX_TENSOR_BYTES)
+			return ir_node_error(d, g, n, "too many elements");
+		return (int64_t)c;
 	}
-	double s = dtype_get_f64(t, ps, 0), l = dtype_get_f64(t, pl, 0), dl = dtype_get_f64(t, pd, 0);
+	double s = dtype_get_f64(t, ps, 0), l = dtype_get_f64(t, pl, 0);
+	double dl = dtype_get_f64(t, pd, 0);
 	if (t == DT_FLOAT || (t != DT_DOUBLE && !native_half(n, t))) {
 		s = (float)s, l = (float)l, dl = (float)dl;
 	}
@@ -107,11 +110,12 @@ static int fold(Graph *g, Node *n, Diag *d)
 		for (int64_t i = 0; i < c; i++)
 			((double *)out)[i] = s + (double)i * dl;
 	} else {
-		float s = (float)dtype_get_f64(t, vs->data, 0), dl = (float)dtype_get_f64(t, vd->data, 0);
+		float s = (float)dtype_get_f64(t, vs->data, 0);
+		float dl = (float)dtype_get_f64(t, vd->data, 0);
 		bool native = native_half(n, t);
 		for (int64_t i = 0; i < c; i++) {
-			float v = native ? round_to(t, s + round_to(t, (float)i * dl)) : s + (float)i * dl;
-			dtype_set_f64(t, out, i, v);
+			float step = native ? round_to(t, (float)i * dl) : (float)i * dl;
+			dtype_set_f64(t, out, i, native ? round_to(t, s + step) : s + step);
 		}
 	}
 	return 0;

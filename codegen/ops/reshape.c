@@ -85,9 +85,8 @@ static int reshape_infer(Graph *g, Node *n, Diag *d)
 	int64_t total = ir_numel(x);
 	if (infer_at >= 0) {
 		if (known == 0 || total % known != 0)
-			return ir_node_error(d, g, n, "cannot infer the -1 dim: %lld elements do not "
-					     "divide into dims of product %lld", (long long)total,
-					     (long long)known);
+			return ir_node_error(d, g, n, "cannot infer the -1 dim: %lld elements do not divide into dims of product %lld",
+					     (long long)total, (long long)known);
 		s.dims[infer_at] = total / known;
 	} else if (known != total) {
 		char a[256], b[256];

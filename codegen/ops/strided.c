@@ -86,7 +86,8 @@ void op_strided_emit(Out *o, const Strided *in, const char *dst, const char *src
 	snprintf(a, sizeof a, "%lld", (long long)st.dst_off);
 	snprintf(b, sizeof b, "%lld", (long long)st.src_off);
 	for (int k = 0; k < loops; k++) {
-		out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", k, k, (long long)st.dims[k], k);
+		out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", k, k, (long long)st.dims[k],
+			 k);
 		offset(ea, sizeof ea, a, k, st.dst[k]);
 		offset(eb, sizeof eb, b, k, st.src[k]);
 		if (k + 1 == loops && !row) {
