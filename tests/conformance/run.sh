@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - the ONNX conformance runner.
 #
-#   tests/conformance/run.sh [-j N] [--update] [--filter ERE] [--cnnc PATH] SUITE=DIR...
+#   tests/conformance/run.sh [-j N] [--update] [--filter ERE] [--expected NAME] [--cnnc PATH] SUITE=DIR...
 #
 # Runs `cnnc verify` (with clang, -Werror) on every case folder of each suite DIR
 # (a folder of <case>/model.onnx + test_data_set_N/), in parallel. Prints per
@@ -9,14 +9,17 @@
 # failure to tests/conformance/out/<suite>.txt, and fails when a case listed in
 # tests/conformance/expected/<suite>.txt (the cases known to pass) no longer
 # passes. --update rewrites the expected list from this run. --filter keeps the
-# cases whose folder name matches the extended regex (a partial run: no list is
-# written and nothing is compared).
+# cases whose folder name matches the extended regex (a partial run: the list goes
+# to out/<suite>.filtered.txt, and only expected cases inside the filter count).
+# --expected NAME compares with expected/NAME.txt instead of expected/<suite>.txt
+# (a sanitizer run of a slice of a suite).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 update=0
 filter=
+expected=
 cnnc=${CNNC:-$root/build/cnnc}
 suites=()
 while [ $# -gt 0 ]; do
@@ -24,6 +27,7 @@ while [ $# -gt 0 ]; do
 	-j) jobs=$2; shift 2 ;;
 	--update) update=1; shift ;;
 	--filter) filter=$2; shift 2 ;;
+	--expected) expected=$2; shift 2 ;;
 	--cnnc) cnnc=$2; shift 2 ;;
 	-h|--help) sed -n '2,13p' "$0"; exit 0 ;;
 	*=*) suites+=("$1"); shift ;;
@@ -76,8 +80,18 @@ for s in "${suites[@]}"; do
 	done < "$work/cases"
 	rm -rf "$work"
 	echo "$name: $pass passed, $fail failed (list: ${list#$root/})"
-	exp=$here/expected/$name.txt
-	if [ -n "$filter" ]; then
+	exp=$here/expected/${expected:-$name}.txt
+	if [ -n "$filter" ] && [ -f "$exp" ]; then
+		inside=$(mktemp)
+		cut -d' ' -f1 "$list" > "$inside"
+		regress=$(grep -xF -f "$inside" "$exp" | grep -vxF -f <(grep ' PASS$' "$list" | cut -d' ' -f1) || true)
+		rm -f "$inside"
+		if [ -n "$regress" ]; then
+			echo "$name: REGRESSION: these cases passed before and fail now:"
+			grep -F -f <(echo "$regress" | sed 's/$/ /') "$list" | sed 's/^/  /'
+			status=1
+		fi
+	elif [ -n "$filter" ]; then
 		grep -v ' PASS$' "$list" | sed 's/^/  /'
 	elif [ "$update" = 1 ]; then
 		grep ' PASS$' "$list" | cut -d' ' -f1 > "$exp"
