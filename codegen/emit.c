@@ -10,6 +10,7 @@
  * compilers read a long string far faster than millions of initializers, and
  * reading through the union's typed member is well defined in C99.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,58 @@ static void emit_bytes(Out *o, const unsigned char *p, int64_t n)
 	} while (i < n);
 }
 
+/* Writes the elements of constant v as a designated initialiser of the union's
+   typed member (target generic: no long string literals, every compiler reads
+   it). Floats are exact hexadecimal literals. */
+static void emit_values(Out *o, const Value *v)
+{
+	int64_t n = ir_numel(v);
+	DType dt = v->dtype;
+	bool fl = dt == DT_FLOAT || dt == DT_DOUBLE;
+	out_printf(o, "\t.v = {");
+	for (int64_t i = 0; i < n; i++) {
+		out_printf(o, "%s", i % 8 ? " " : "\n\t\t");
+		if (fl) {
+			double x = dtype_get_f64(dt, v->data, i);
+			const char *suffix = dt == DT_FLOAT ? "f" : "";
+			if (isnan(x))
+				out_printf(o, "%sNAN,", dt == DT_FLOAT ? "" : "(double)");
+			else if (isinf(x))
+				out_printf(o, "%s%sINFINITY,", x < 0 ? "-" : "", dt == DT_FLOAT ? "" : "(double)");
+			else
+				out_printf(o, "%a%s,", x, suffix);
+		} else if (dt == DT_UINT64) {
+			out_printf(o, "UINT64_C(%llu),", (unsigned long long)((const uint64_t *)v->data)[i]);
+		} else if (dt == DT_INT64) {
+			int64_t x = ((const int64_t *)v->data)[i];
+			if (x == INT64_MIN)
+				out_printf(o, "INT64_MIN,");
+			else
+				out_printf(o, "INT64_C(%lld),", (long long)x);
+		} else {
+			/* every other type is stored as an integer (float16 as its bits) */
+			int64_t x;
+			switch (dtype_info(dt)->size) {
+			case 1: x = dtype_info(dt)->is_signed && !dtype_info(dt)->is_float
+					    ? ((const int8_t *)v->data)[i] : ((const uint8_t *)v->data)[i]; break;
+			case 2: x = dtype_info(dt)->is_signed && !dtype_info(dt)->is_float
+					    ? ((const int16_t *)v->data)[i] : ((const uint16_t *)v->data)[i]; break;
+			default:
+				if (dt == DT_UINT32)
+					x = ((const uint32_t *)v->data)[i];
+				else
+					x = ((const int32_t *)v->data)[i];
+				break;
+			}
+			if (x == INT32_MIN)
+				out_printf(o, "INT32_MIN,");
+			else
+				out_printf(o, "%lld%s,", (long long)x, dt == DT_UINT32 ? "u" : "");
+		}
+	}
+	out_printf(o, "\n\t}");
+}
+
 static void emit_const(Cg *cg, uint32_t id)
 {
 	const Value *v = ir_value(cg->g, id);
@@ -82,7 +135,10 @@ static void emit_const(Cg *cg, uint32_t id)
 	}
 	out_printf(o, "static const union {\n\tunsigned char b[%lld];\n\t%s v[%lld];\n} %s = {\n",
 		   (long long)bytes + 1, cg_ctype(v->dtype), (long long)(n ? n : 1), name);
-	emit_bytes(o, v->data, bytes);
+	if (cg->opt && cg->opt->target == TARGET_GENERIC)
+		emit_values(o, v); /* typed initialisers: plain, portable C99 */
+	else
+		emit_bytes(o, v->data, bytes);
 	out_printf(o, "\n};\n");
 }
 
@@ -424,6 +480,8 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 	out_printf(c, "#include \"");
 	cg_cstring(c, header_name);
 	out_printf(c, "\"\n\n");
+	if (opt && opt->target == TARGET_GENERIC)
+		out_printf(c, "#define RT_NO_SIMD /* target generic: plain C99 */\n");
 	out_printf(c, "%s\n", cg_runtime_text);
 
 	/* constants read at run time: node inputs, graph outputs, frozen inputs */

@@ -37,6 +37,7 @@ typedef struct Verify {
 	double rtol, atol;
 	int timeout;        /* seconds the compiled program may run */
 	const char *keep;   /* folder to keep the build in, or NULL */
+	const char *runner; /* command that runs the program (an emulator), or NULL */
 	char dir[4096];     /* build folder */
 	const char **names; /* caller-fed graph inputs */
 	int ninputs;
@@ -449,11 +450,16 @@ static int verify_set(Verify *v, const char *set)
 		printf("  %s: input '%s' determines a shape; fixing it with --input-value\n", set,
 		       v->names[k]);
 	}
-	char *argv[2 * MAX_IO + 2];
+	char *argv[2 * MAX_IO + 24];
 	char *paths = arena_alloc(v->a, (size_t)(nin + nout) * 4200);
 	int ac = 0;
 	char prog[4200];
 	snprintf(prog, sizeof prog, "%s/prog", v->dir);
+	if (v->runner) { /* e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu" */
+		char *r = arena_strdup(v->a, v->runner);
+		for (char *t = strtok(r, " "); t && ac < 20; t = strtok(NULL, " "))
+			argv[ac++] = t;
+	}
 	argv[ac++] = prog;
 	for (int k = 0; k < nin; k++) {
 		char *p = paths + (size_t)k * 4200;
@@ -535,6 +541,8 @@ static const char verify_usage[] =
 	"                       -std=c99 -O1 -Wall -Wextra -Werror)\n"
 	"  --keep DIR           build in DIR and keep it\n"
 	"  --timeout S          seconds the compiled program may run (default 60)\n"
+	"  --runner \"CMD\"       run the program through CMD, e.g. an emulator for a\n"
+	"                       cross-compiled build: --runner qemu-aarch64\n"
 	"\n"
 	"The last line is RESULT PASS, or RESULT FAIL <category>: <detail>.\n";
 
@@ -559,7 +567,7 @@ int drv_verify(int argc, char **argv)
 		}
 		if ((strcmp(arg, "--rtol") == 0 || strcmp(arg, "--atol") == 0 ||
 		     strcmp(arg, "--cflags") == 0 || strcmp(arg, "--keep") == 0 ||
-		     strcmp(arg, "--timeout") == 0)) {
+		     strcmp(arg, "--timeout") == 0 || strcmp(arg, "--runner") == 0)) {
 			if (!val) {
 				fprintf(stderr, "cnnc: error: %s needs a value\n", arg);
 				return 2;
@@ -572,6 +580,8 @@ int drv_verify(int argc, char **argv)
 				v.cflags = val;
 			else if (strcmp(arg, "--keep") == 0)
 				v.keep = val;
+			else if (strcmp(arg, "--runner") == 0)
+				v.runner = val;
 			else
 				v.timeout = atoi(val);
 			i++;

@@ -5,7 +5,7 @@
  * "u" types have element alignment, for loads and stores at any float address.
  * Code for target generic never uses them, so it stays plain C99.
  */
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(RT_NO_SIMD)
 typedef float rt_v16 __attribute__((vector_size(64)));
 typedef float rt_v16u __attribute__((vector_size(64), aligned(4)));
 typedef int32_t rt_v16i __attribute__((vector_size(64)));
