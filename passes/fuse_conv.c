@@ -17,79 +17,6 @@
 #include "../codegen/ops/conv_blocked.h"
 #include "passes.h"
 
-/* The value's single consumer node, or IR_NONE when it has several, none, or is a
-   graph output (its bytes must then exist on their own). */
-static uint32_t sole_consumer(const Graph *g, uint32_t v)
-{
-	uint32_t c;
-	if (ir_value(g, v)->is_output || ir_consumers(g, v, &c, 1) != 1 || ir_use_count(g, v) != 1)
-		return IR_NONE;
-	return c;
-}
-
-static bool const_scalar(const Graph *g, uint32_t v, double *out)
-{
-	const Value *val = ir_value(g, v);
-	if (!val->data || ir_numel(val) != 1 || !dtype_info(val->dtype)->is_float)
-		return false;
-	*out = dtype_get_f64(val->dtype, val->data, 0);
-	return true;
-}
-
-/* Activation of node a applied to its input 0, or -1 if it is not one the epilogue
-   implements. */
-static int activation(const Graph *g, const Node *a, double *alpha, double *beta)
-{
-	*alpha = *beta = 0;
-	switch (a->op) {
-	case OP_RELU: return ACT_RELU;
-	case OP_SIGMOID: return ACT_SIGMOID;
-	case OP_TANH: return ACT_TANH;
-	case OP_HARDSWISH: return ACT_HARDSWISH;
-	case OP_LEAKYRELU: *alpha = ir_attr_float(a, "alpha", 0.01); return ACT_LEAKYRELU;
-	case OP_HARDSIGMOID:
-		*alpha = ir_attr_float(a, "alpha", 0.2);
-		*beta = ir_attr_float(a, "beta", 0.5);
-		return ACT_HARDSIGMOID;
-	default: break;
-	}
-	if (strcmp(a->op_type, "Clip") == 0 && !*a->domain) {
-		*alpha = -1e30;
-		*beta = 1e30;
-		if (a->opset < 11) {
-			*alpha = ir_attr_float(a, "min", -3.4028234663852886e38);
-			*beta = ir_attr_float(a, "max", 3.4028234663852886e38);
-			return ACT_CLIP;
-		}
-		if ((ir_has_in(a, 1) && !const_scalar(g, a->inputs[1], alpha)) ||
-		    (ir_has_in(a, 2) && !const_scalar(g, a->inputs[2], beta)))
-			return -1;
-		return ACT_CLIP;
-	}
-	return -1;
-}
-
-/* Matches x * sigmoid(x) on value v: returns the Mul's id and sets *sig. */
-static uint32_t match_silu(const Graph *g, uint32_t v, uint32_t *sig)
-{
-	uint32_t c[3];
-	if (ir_value(g, v)->is_output || ir_consumers(g, v, c, 3) != 2 || ir_use_count(g, v) != 2)
-		return IR_NONE;
-	for (int k = 0; k < 2; k++) {
-		const Node *s = ir_node(g, c[k]), *m = ir_node(g, c[1 - k]);
-		if (s->op != OP_SIGMOID || m->op != OP_MUL || m->ninputs != 2)
-			continue;
-		uint32_t so = s->outputs[0];
-		if (sole_consumer(g, so) != c[1 - k])
-			continue;
-		if ((m->inputs[0] == v && m->inputs[1] == so) || (m->inputs[1] == v && m->inputs[0] == so)) {
-			*sig = c[k];
-			return c[1 - k];
-		}
-	}
-	return IR_NONE;
-}
-
 static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
 {
 	int64_t vl = opt ? opt->vector_width : 0;
@@ -105,7 +32,7 @@ static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
 	int ndead = 0;
 	const Shape ys = ir_value(g, end)->shape;
 	/* residual: Add(y, r) with r of the same shape */
-	uint32_t c = sole_consumer(g, end);
+	uint32_t c = cb_sole_consumer(g, end);
 	if (c != IR_NONE && ir_node(g, c)->op == OP_ADD && ir_node(g, c)->ninputs == 2) {
 		const Node *add = ir_node(g, c);
 		uint32_t r = add->inputs[0] == end ? add->inputs[1] : add->inputs[0];
@@ -118,11 +45,11 @@ static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
 		}
 	}
 	/* activation */
-	c = sole_consumer(g, end);
+	c = cb_sole_consumer(g, end);
 	uint32_t sig;
 	if (c != IR_NONE) {
 		double alpha, beta;
-		int act = activation(g, ir_node(g, c), &alpha, &beta);
+		int act = cb_activation(g, ir_node(g, c), &alpha, &beta);
 		if (act >= 0) {
 			p.act = act;
 			p.alpha = alpha;
@@ -131,7 +58,7 @@ static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
 			last = c;
 			end = ir_node(g, c)->outputs[0];
 		}
-	} else if ((c = match_silu(g, end, &sig)) != IR_NONE) {
+	} else if ((c = cb_match_silu(g, end, &sig)) != IR_NONE) {
 		p.act = ACT_SILU;
 		dead[ndead++] = last;
 		dead[ndead++] = sig;

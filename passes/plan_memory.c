@@ -5,7 +5,7 @@
  *    its input's storage unless it is a graph output; such nodes emit no code.
  * 2. Liveness: every buffer the workspace holds (a node's run-time output that is
  *    not a graph output, and each node's scratch) lives from its producer to its
- *    last reader, views of it included.
+ *    last reader, views of it included; OPF_SCRATCH_KEEP scratch lives to the end.
  * 3. Placement: buffers in decreasing size each take the lowest 64-byte aligned
  *    offset that overlaps no buffer live at the same time (greedy by size, the
  *    usual near-optimal heuristic). The liveness lower bound — the largest sum
@@ -165,8 +165,9 @@ int pass_plan_memory(Graph *g, const Options *opt, Diag *d)
 			free(bufs);
 			return ir_node_error(d, g, n, "scratch buffer is too large");
 		}
+		uint32_t end = def->flags & OPF_SCRATCH_KEEP ? nn - 1 : i;
 		if (n->scratch_bytes > 0)
-			bufs[nb++] = (Buf){n->scratch_bytes, i, i, IR_NONE, i, 0};
+			bufs[nb++] = (Buf){n->scratch_bytes, i, end, IR_NONE, i, 0};
 	}
 	g->workspace_bound = lower_bound(bufs, nb, nn);
 	g->workspace_size = place(bufs, nb);

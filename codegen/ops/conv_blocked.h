@@ -49,6 +49,16 @@ float *cb_pack_bias(Arena *a, const BlockedConv *p, const float *bias, int64_t *
 void cb_to_node(Graph *g, uint32_t id, const BlockedConv *p);
 void cb_from_node(const Node *n, BlockedConv *p);
 
+/* The activation node a applies to its input 0 (ACT_*), with its parameters, or -1
+   when the fused epilogues do not implement it. */
+int cb_activation(const Graph *g, const Node *a, double *alpha, double *beta);
+/* Matches x * sigmoid(x) on value v (v read by exactly a Sigmoid and that Mul):
+   returns the Mul's id and sets *sig to the Sigmoid's, or IR_NONE. */
+uint32_t cb_match_silu(const Graph *g, uint32_t v, uint32_t *sig);
+/* The single node reading v, or IR_NONE when it has several readers or none, or
+   is a graph output. */
+uint32_t cb_sole_consumer(const Graph *g, uint32_t v);
+
 /* Writes the C of activation act on the float lvalue `x` (a statement). */
 void cb_emit_act(Out *o, int act, double alpha, double beta, const char *x);
 

@@ -13,6 +13,8 @@
 
 /* Most nodes cnnc creates while unrolling loops and inlining bodies into one graph. */
 #define CTL_MAX_NODES 200000
+/* Workspace bytes per output string that a string op builds at run time (a pool). */
+#define CTL_STRING_BYTES 256
 
 /* Adds a node of op to g producing out[0..nout-1] (existing values or IR_NONE), named
    "<base>/<suffix>", with the given opset. Returns its id. */
@@ -53,5 +55,30 @@ int ctl_set_seq(Graph *g, const Node *n, int k, DType dt, const Shape *elems, in
 bool ctl_same_type(const Value *a, const Value *b);
 /* Node id ni's name, copied (node pointers move when nodes are added). */
 const char *ctl_name(Graph *g, uint32_t ni);
+
+/* ------------------------------------------------------------ regex.c */
+/* NFA instructions: CLASS consumes a byte in class cls and goes to x; SPLIT goes to x
+   and y; JMP to x; ASSERT checks condition x (RX_BOL...) and goes to y; MATCH accepts. */
+enum { RX_CLASS = 1, RX_SPLIT, RX_JMP, RX_ASSERT, RX_MATCH };
+enum { RX_BOL = 1, RX_EOL, RX_WORDB, RX_NWORDB };
+
+typedef struct RxInst {
+	uint8_t op;
+	int x, y, cls;
+} RxInst;
+
+typedef struct RxProg {
+	const char *pattern;
+	RxInst *inst; /* malloc'd; instruction 0 is the start */
+	int n, cap;
+	uint8_t (*cls)[32]; /* byte-set bitmaps, malloc'd */
+	int ncls, capcls;
+	char err[160];
+} RxProg;
+
+/* Compiles an RE2-syntax pattern for full matching; 0, or -1 with prog->err set.
+   Release with rx_free() either way. */
+int rx_compile(const char *pattern, RxProg *prog);
+void rx_free(RxProg *prog);
 
 #endif
