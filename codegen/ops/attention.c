@@ -287,9 +287,10 @@ static void emit_present(Emit *e, const Att *a, int k)
 	if (past)
 		out_line(o, "memcpy(dst, %s + (bb * %lld + hh) * %lld, %lld * sizeof *dst);", past,
 			 (long long)a->hkv, (long long)(a->past * hs), (long long)(a->past * hs));
-	out_line(o, "for (int64_t r = 0; r < %lld; r++)", (long long)a->skv);
-	out_line(o, "\tmemcpy(dst + (%lld + r) * %lld, %s + %s + r * %lld, %lld * sizeof *dst);",
+	out_line(o, "for (int64_t r = 0; r < %lld; r++) {", (long long)a->skv);
+	out_line(o, "memcpy(dst + (%lld + r) * %lld, %s + %s + r * %lld, %lld * sizeof *dst);",
 		 (long long)a->past, (long long)hs, src, base, (long long)rs, (long long)hs);
+	out_line(o, "}");
 	out_line(o, "}");
 	out_line(o, "}");
 }

@@ -54,8 +54,9 @@ static int emit(Emit *e)
 	out_line(o, "double det = 1;");
 	out_line(o, "for (int64_t k = 0; k < %lld && det != 0; k++) {", m);
 	out_line(o, "int64_t p = k;");
-	out_line(o, "for (int64_t i = k + 1; i < %lld; i++)", m);
-	out_line(o, "\tif (fabs(a[i * %lld + k]) > fabs(a[p * %lld + k])) p = i;", m, m);
+	out_line(o, "for (int64_t i = k + 1; i < %lld; i++) {", m);
+	out_line(o, "if (fabs(a[i * %lld + k]) > fabs(a[p * %lld + k])) p = i;", m, m);
+	out_line(o, "}");
 	out_line(o, "if (a[p * %lld + k] == 0) {", m);
 	out_line(o, "det = 0;");
 	out_line(o, "break;");

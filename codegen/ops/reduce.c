@@ -7,7 +7,8 @@
  * over input and accumulators (a kept innermost axis: vectorisable) or a scalar
  * reduction into a register (a reduced innermost axis). Accumulators live in
  * the output unless its storage is narrower than the arithmetic (float16), and
- * LogSumExp keeps a running maximum beside the sum, so exp never overflows.
+ * LogSumExp finds each output's maximum in a pass of its own and sums
+ * exp(x - max), so exp never overflows.
  *
  * Axes come from the `axes` attribute before opset 18 (13 for ReduceSum) and
  * from the optional second input after; an empty list reduces everything unless
