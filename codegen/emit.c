@@ -29,25 +29,36 @@ typedef struct Cg {
 
 /* ------------------------------------------------------------ constants */
 
+/* Writes n bytes as C string literal text, 96 source bytes a line: printable
+   characters as themselves, the rest as 3-digit octal escapes (never followed by
+   an ambiguous digit). Hand-rolled because printf per byte made this the slowest
+   part of compiling large models. */
 static void emit_bytes(Out *o, const unsigned char *p, int64_t n)
 {
-	int col = 0;
-	out_printf(o, "\t\"");
-	for (int64_t i = 0; i < n; i++) {
-		unsigned char c = p[i];
-		if (col >= 96) {
-			out_printf(o, "\"\n\t\"");
-			col = 0;
+	char line[4 * 96 + 16];
+	int64_t i = 0;
+	do {
+		int k = 0, col = 0;
+		line[k++] = '\t';
+		line[k++] = '"';
+		for (; i < n && col < 96; i++) {
+			unsigned char c = p[i];
+			if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
+				line[k++] = (char)c;
+				col++;
+			} else {
+				line[k++] = '\\';
+				line[k++] = (char)('0' + (c >> 6));
+				line[k++] = (char)('0' + ((c >> 3) & 7));
+				line[k++] = (char)('0' + (c & 7));
+				col += 4;
+			}
 		}
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
-			out_write(o, (const char *)&c, 1);
-			col++;
-		} else {
-			out_printf(o, "\\%03o", c);
-			col += 4;
-		}
-	}
-	out_printf(o, "\"");
+		line[k++] = '"';
+		if (i < n)
+			line[k++] = '\n';
+		out_write(o, line, (size_t)k);
+	} while (i < n);
 }
 
 static void emit_const(Cg *cg, uint32_t id)

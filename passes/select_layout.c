@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../codegen/ops/ops.h"
+#include "../codegen/ops/pool_blocked.h"
 #include "passes.h"
 
 typedef struct Cache {
@@ -78,6 +78,70 @@ static bool can_run_blocked(const Graph *g, const Node *n, int b)
 			return false;
 	}
 	return shape_equal(&op_outv(g, n, 0)->shape, &x->shape);
+}
+
+/* Per-channel operand of x: [N or 1, C, 1, 1] or [C, 1, 1]. */
+static bool per_channel(const Value *s, const Value *x)
+{
+	int r = s->shape.rank;
+	if (s->dtype != DT_FLOAT || (r != 4 && r != 3))
+		return false;
+	if (r == 4 && s->shape.dims[0] != 1 && s->shape.dims[0] != x->shape.dims[0])
+		return false;
+	return s->shape.dims[r - 3] == x->shape.dims[1] && s->shape.dims[r - 2] == 1 &&
+	       s->shape.dims[r - 1] == 1;
+}
+
+/* Rewrites n into a blocked-only op when it can run on blocked input 0 (or 1);
+   returns true if it did. */
+static bool rewrite_blocked(Graph *g, uint32_t id, int b)
+{
+	Node *n = ir_node(g, id);
+	const Value *x = op_in(g, n, 0);
+	int kind = pb_kind(g, n);
+	if (kind >= 0 && x->layout == b) {
+		n->op = OP_POOLBLOCKED;
+		n->op_type = op_name(OP_POOLBLOCKED);
+		n->domain = op_domain(OP_POOLBLOCKED);
+		n->noutputs = 1;
+		ir_set_attr_int(g, id, "kind", kind);
+		return true;
+	}
+	if ((n->op == OP_ADD || n->op == OP_SUB || n->op == OP_MUL || n->op == OP_DIV) &&
+	    n->ninputs == 2) {
+		const Value *a = op_in(g, n, 0), *s = op_in(g, n, 1);
+		bool commutes = n->op == OP_ADD || n->op == OP_MUL;
+		if (commutes && s->layout == b && !(a->layout == b && a->shape.rank == 4)) {
+			uint32_t t = n->inputs[0];
+			n->inputs[0] = n->inputs[1];
+			n->inputs[1] = t;
+			a = op_in(g, n, 0);
+			s = op_in(g, n, 1);
+		}
+		if (a->layout != b || a->dtype != DT_FLOAT || a->shape.rank != 4 ||
+		    a->shape.dims[1] % b != 0 || !per_channel(s, a) ||
+		    !shape_equal(&op_outv(g, n, 0)->shape, &a->shape))
+			return false;
+		int op = n->op == OP_ADD ? CB_ADD : n->op == OP_SUB ? CB_SUB : n->op == OP_MUL ? CB_MUL : CB_DIV;
+		n->op = OP_CHANNELBINARY;
+		n->op_type = op_name(OP_CHANNELBINARY);
+		n->domain = op_domain(OP_CHANNELBINARY);
+		ir_set_attr_int(g, id, "op", op);
+		return true;
+	}
+	if (n->op == OP_CONCAT && ir_attr_int(n, "axis", 0) % 4 == 1 && x->shape.rank == 4 &&
+	    x->dtype == DT_FLOAT) {
+		for (int k = 0; k < n->ninputs; k++) {
+			const Value *v = op_in(g, n, k);
+			if (!v || v->layout != b || v->shape.dims[1] % b != 0)
+				return false;
+		}
+		n->op = OP_CONCATBLOCKED;
+		n->op_type = op_name(OP_CONCATBLOCKED);
+		n->domain = op_domain(OP_CONCATBLOCKED);
+		return true;
+	}
+	return false;
 }
 
 /* Makes graph outputs plain: the producer writes a blocked twin, a Reorder the output. */
@@ -145,6 +209,12 @@ int pass_select_layout(Graph *g, const Options *opt, Diag *d)
 		}
 		const Value *x0 = op_in(g, n, 0);
 		int b = x0 ? x0->layout : 0;
+		if (!b && n->ninputs == 2 && ir_has_in(n, 1))
+			b = ir_value(g, n->inputs[1])->layout; /* per-channel op written s * x */
+		if (b && rewrite_blocked(g, i, b)) {
+			ir_value(g, ir_node(g, i)->outputs[0])->layout = b;
+			continue;
+		}
 		if (b && can_run_blocked(g, n, b)) {
 			for (int k = 1; k < n->ninputs; k++) {
 				uint32_t v = n->inputs[k];
