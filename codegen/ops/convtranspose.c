@@ -8,9 +8,10 @@
  * s, a loop without bounds tests (contiguous when s = 1). Rows longer than
  * CT_TILE are tiled, and the input range of each tap is derived per tile.
  *
- * Pads come from `pads`, from auto_pad (output = input * stride) or from
- * output_shape (pads then follow the spec's total_padding split, and may be
- * negative when output_shape asks for more than the full result).
+ * Pads come from `pads`, from auto_pad (output = input * stride, or the full
+ * result when that is shorter, as in ONNX Runtime) or from output_shape (pads
+ * then follow the spec's total_padding split, and may be negative when
+ * output_shape asks for more than the full result: the extra outputs are bias).
  */
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,12 @@ static int resolve(const Graph *g, const Node *n, Window *w, Diag *d)
 		if (has_os || upper || lower) {
 			w->out[i] = has_os ? os[i] : w->in[i] * w->s[i];
 			int64_t total = full - w->out[i];
+			/* auto_pad never crops less than nothing: a kernel shorter than the
+			   stride gives the full result (as ONNX Runtime), not input * stride */
+			if (!has_os && total < 0) {
+				total = 0;
+				w->out[i] = full;
+			}
 			/* floor halves, as the reference: a negative total extends the end */
 			w->pb[i] = upper ? win_fdiv(total, 2) : total - win_fdiv(total, 2);
 			w->pe[i] = total - w->pb[i];

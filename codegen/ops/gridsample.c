@@ -8,7 +8,8 @@
  * reference (and PyTorch): coordinates are denormalised in the grid's precision,
  * nearest rounds half to even (the conformance data does so in 3-D too), a
  * position outside the border range is clamped (border) or reflected
- * (reflection) before the taps are taken, and each tap outside the input reads
+ * (reflection) before the taps are taken (in cubic mode only reflected: ONNX
+ * Runtime 1.30, like PyTorch, does not clamp it there), and each tap outside reads
  * zero (zeros), the edge (border) or its reflection (reflection). A tap in the
  * zero padding carries a negative offset that poisons the sum of offsets, so the
  * kernel tests one sign per tap combination instead of one per axis.
@@ -100,7 +101,7 @@ static void emit_coord(Out *o, const GsPlan *p, int i, const char *ct, bool dbl)
 	if (p->mode == GS_NEAREST)
 		out_line(o, "c%d = %s(c%d);", i, dbl ? "nearbyint" : "nearbyintf", i);
 	double lo = p->align ? 0 : -0.5, hi = p->align ? len - 1 : len - 0.5;
-	if (p->pad == PAD_BORDER)
+	if (p->pad == PAD_BORDER && p->mode != GS_CUBIC)
 		out_line(o, "if (c%d < %.1f || c%d > %.1f) c%d = c%d < 0 ? 0 : c%d > %.1f ? %.1f : c%d;",
 			 i, lo, i, hi, i, i, i, len - 1, len - 1, i);
 	else if (p->pad == PAD_REFLECT)
