@@ -205,15 +205,17 @@ static int q_out_type(const Graph *g, const Node *n, DType *out, Diag *d)
 {
 	const Value *z = op_in(g, n, 2);
 	int64_t od = n->opset >= 21 ? ir_attr_int(n, "output_dtype", 0) : 0;
-	DType t = z ? z->dtype : od ? (DType)od : DT_UINT8;
+	bool od_ok = od > 0 && od < DT_COUNT;
+	DType t = z ? z->dtype : od_ok ? (DType)od : DT_UINT8;
 	int32_t lo, hi;
+	if (od && !od_ok)
+		return ir_node_error(d, g, n, "output_dtype %lld is not a data type", (long long)od);
 	if (z && od && od != (int64_t)z->dtype)
-		return ir_node_error(d, g, n,
-		                     "output_dtype %lld differs from the zero point type %s",
-		                     (long long)od, dtype_name(z->dtype));
+		return ir_node_error(d, g, n, "output_dtype %s differs from the zero point type %s",
+		                     dtype_name((DType)od), dtype_name(z->dtype));
 	if (!int_range(t, &lo, &hi) && !is_small_float(t))
 		return ir_node_error(d, g, n, "output type %s is not a quantized type",
-		                     od > 0 && od < DT_COUNT ? dtype_name(t) : "(invalid)");
+		                     dtype_name(t));
 	*out = t;
 	return 0;
 }
