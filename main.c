@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codegen/codegen.h"
+#include "codegen/ops/ops.h"
 #include "driver/driver.h"
 
 static const char usage[] =
@@ -18,17 +19,30 @@ static const char usage[] =
 	"  -o FILE                 the C file to write (the header gets the same name, .h)\n"
 	"  --name P                prefix of every external symbol (default: from -o)\n"
 	"  --dim N=V               bind symbolic dimension N (batch, ...) to V\n"
-	"  --input-shape X=AxBxC   give graph input X this shape\n"
+	"  --input-shape X=AxBxC   give graph input X this shape (X=seq:AxB/C for a sequence\n"
+	"                          of two tensors, X=none for an empty optional)\n"
 	"  --input-value X=F.pb    fix graph input X to the tensor in F.pb at compile time\n"
 	"                          (needed when X determines a shape); P_run returns 2 if\n"
 	"                          it is called with another value\n"
 	"  --target T              host (default), generic, x86-64-v3, x86-64-v4, aarch64\n"
 	"  -v                      report what each pass did\n"
 	"  -d PASS                 dump the IR after PASS (or 'all')\n"
+	"  --list-ops              print the operators cnnc supports (markdown table)\n"
 	"  --help, --version\n"
 	"\n"
 	"cnnc verify compiles the model, builds it with $CC (default cc), runs it on every\n"
 	"input_K.pb of each DATA_DIR and compares every output_K.pb; see cnnc verify --help.\n";
+
+/* The op table as a markdown table, for the README (scripts/gen_op_table.sh). */
+static void list_ops(void)
+{
+	printf("| operator | domain |\n|---|---|\n");
+	for (int k = 0; k < OP_COUNT; k++) {
+		if (strcmp(op_domain((OpKind)k), "cnnc") == 0 || !op_def((OpKind)k)->infer)
+			continue;
+		printf("| %s | %s |\n", op_name((OpKind)k), *op_domain((OpKind)k) ? op_domain((OpKind)k) : "ai.onnx");
+	}
+}
 
 static void fail(const Diag *d)
 {
@@ -51,6 +65,10 @@ int main(int argc, char **argv)
 		const char *arg = argv[i];
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			fputs(usage, stdout);
+			return 0;
+		}
+		if (strcmp(arg, "--list-ops") == 0) {
+			list_ops();
 			return 0;
 		}
 		if (strcmp(arg, "--version") == 0) {

@@ -29,25 +29,36 @@ typedef struct Cg {
 
 /* ------------------------------------------------------------ constants */
 
+/* Writes n bytes as C string literal text, 96 source bytes a line: printable
+   characters as themselves, the rest as 3-digit octal escapes (never followed by
+   an ambiguous digit). Hand-rolled because printf per byte made this the slowest
+   part of compiling large models. */
 static void emit_bytes(Out *o, const unsigned char *p, int64_t n)
 {
-	int col = 0;
-	out_printf(o, "\t\"");
-	for (int64_t i = 0; i < n; i++) {
-		unsigned char c = p[i];
-		if (col >= 96) {
-			out_printf(o, "\"\n\t\"");
-			col = 0;
+	char line[4 * 96 + 16];
+	int64_t i = 0;
+	do {
+		int k = 0, col = 0;
+		line[k++] = '\t';
+		line[k++] = '"';
+		for (; i < n && col < 96; i++) {
+			unsigned char c = p[i];
+			if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
+				line[k++] = (char)c;
+				col++;
+			} else {
+				line[k++] = '\\';
+				line[k++] = (char)('0' + (c >> 6));
+				line[k++] = (char)('0' + ((c >> 3) & 7));
+				line[k++] = (char)('0' + (c & 7));
+				col += 4;
+			}
 		}
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
-			out_write(o, (const char *)&c, 1);
-			col++;
-		} else {
-			out_printf(o, "\\%03o", c);
-			col += 4;
-		}
-	}
-	out_printf(o, "\"");
+		line[k++] = '"';
+		if (i < n)
+			line[k++] = '\n';
+		out_write(o, line, (size_t)k);
+	} while (i < n);
 }
 
 static void emit_const(Cg *cg, uint32_t id)
@@ -92,18 +103,32 @@ static const char *operand(const Cg *cg, uint32_t v, char *buf, size_t n)
 	const Value *val = ir_value(g, v);
 	uint32_t r = ir_storage(g, v);
 	const Value *root = ir_value(g, r);
-	const char *ct = val->dtype == DT_STRING ? "const char *const" : cg_ctype(val->dtype);
+	/* pointer types for reading and for writing (strings: arrays of const char *) */
+	char ro[64], rw[64];
+	if (val->dtype == DT_STRING) {
+		snprintf(ro, sizeof ro, "const char *const *");
+		snprintf(rw, sizeof rw, "const char **");
+	} else {
+		snprintf(ro, sizeof ro, "const %s *", cg_ctype(val->dtype));
+		snprintf(rw, sizeof rw, "%s *", cg_ctype(val->dtype));
+	}
 	if (root->data && cg->wname[r]) {
 		if (root->dtype == DT_STRING)
 			snprintf(buf, n, "%s", cg->wname[r]);
+		else if (root->is_input)
+			snprintf(buf, n, "(const char *const *)inputs[%d]",
+				 graph_index(g->inputs, g->ninputs, r));
+		else if (root->is_output)
+			snprintf(buf, n, "(const char **)outputs[%d]",
+				 graph_index(g->outputs, g->noutputs, r));
 		else
-			snprintf(buf, n, "(const %s *)%s.v", ct, cg->wname[r]);
+			snprintf(buf, n, "(%s)%s.v", ro, cg->wname[r]);
 	} else if (root->is_input) {
-		snprintf(buf, n, "(const %s *)inputs[%d]", ct, graph_index(g->inputs, g->ninputs, r));
+		snprintf(buf, n, "(%s)inputs[%d]", ro, graph_index(g->inputs, g->ninputs, r));
 	} else if (root->is_output) {
-		snprintf(buf, n, "(%s *)outputs[%d]", ct, graph_index(g->outputs, g->noutputs, r));
+		snprintf(buf, n, "(%s)outputs[%d]", rw, graph_index(g->outputs, g->noutputs, r));
 	} else {
-		snprintf(buf, n, "(%s *)(ws + %lld)", ct, (long long)root->offset);
+		snprintf(buf, n, "(%s)(ws + %lld)", rw, (long long)root->offset);
 	}
 	return buf;
 }
@@ -168,7 +193,7 @@ static int emit_kernel(Cg *cg, uint32_t i, const char *fn)
 	}
 	for (int k = 0; k < n->noutputs; k++) {
 		const Value *v = op_outv(g, n, k);
-		if (!v)
+		if (!v || v->data) /* constant outputs (set by infer) are not written */
 			continue;
 		char *p = pnames + 16 * (size_t)(n->ninputs + k);
 		snprintf(p, 16, "y%d", k);
@@ -235,7 +260,7 @@ static void emit_call(Cg *cg, Out *o, uint32_t i, const char *fn)
 		if (ir_has_in(n, k))
 			out_printf(o, "%s%s", np++ ? ", " : "", operand(cg, n->inputs[k], buf, sizeof buf));
 	for (int k = 0; k < n->noutputs; k++)
-		if (ir_out(n, k) != IR_NONE)
+		if (ir_out(n, k) != IR_NONE && !ir_value(g, n->outputs[k])->data)
 			out_printf(o, "%s%s", np++ ? ", " : "", operand(cg, n->outputs[k], buf, sizeof buf));
 	if (n->scratch_bytes > 0)
 		out_printf(o, "%sws + %lld", np++ ? ", " : "", (long long)n->scratch_offset);
@@ -282,12 +307,35 @@ static void emit_io_tables(Cg *cg, const char *kind, const uint32_t *ids, int n)
 	out_printf(c, "%s};\n", n ? "" : "0");
 }
 
+/* The comment above an input's or output's macros. Sequences and optionals are
+   described element by element: their buffer holds the elements one after another. */
+static void describe_io(Out *h, const char *kind, int i, const Value *v)
+{
+	char sh[256];
+	bool seq = v->vtype == VT_SEQUENCE || (v->vtype == VT_OPTIONAL && v->inner == VT_SEQUENCE);
+	if (v->vtype == VT_OPTIONAL && v->none) {
+		out_comment(h, "%s %d: '%s' optional %s, empty: 0 bytes", kind, i, v->name,
+			    dtype_name(v->dtype));
+		return;
+	}
+	if (!seq) {
+		out_comment(h, "%s %d: '%s' %s%s%s", kind, i, v->name,
+			    v->vtype == VT_OPTIONAL ? "optional, holding " : "", dtype_name(v->dtype),
+			    shape_str(&v->shape, sh, sizeof sh));
+		return;
+	}
+	out_comment(h, "%s %d: '%s' %ssequence of %d %s tensors, one after another:", kind, i,
+		    v->name, v->vtype == VT_OPTIONAL ? "optional, holding a " : "", v->nelems,
+		    dtype_name(v->dtype));
+	for (int k = 0; k < v->nelems; k++)
+		out_comment(h, "  element %d: %s", k, shape_str(&v->elems[k], sh, sizeof sh));
+}
+
 static void emit_header(Cg *cg, const char *guard)
 {
 	const Graph *g = cg->g;
 	Out *h = cg->h;
 	const char *P = cg->P;
-	char sh[256];
 	out_printf(h, "/* %s.h - generated by cnnc %s from '", P, CNNC_VERSION);
 	out_safe_text(h, g->file);
 	out_printf(h, "'. Do not edit.\n *\n"
@@ -297,7 +345,12 @@ static void emit_header(Cg *cg, const char *guard)
 		      " * writes outputs[i]; it needs %s_WORKSPACE_SIZE bytes of scratch, 64-byte\n"
 		      " * aligned, and keeps no state between calls: threads may run it at once, each\n"
 		      " * with its own workspace. It returns 0 on success, 1 for a NULL argument, and\n"
-		      " * 2 when an input fixed at compile time (--input-value) differs.\n */\n",
+		      " * 2 when an input fixed at compile time (--input-value) differs.\n"
+		      " * A sequence is passed as one buffer holding its elements one after another\n"
+		      " * (the length and every element's shape are fixed at compile time and listed\n"
+		      " * below); an optional as its element's buffer, of 0 bytes when it is empty.\n"
+		      " * String tensors are arrays of char pointers; output strings point into the\n"
+		      " * inputs, the model's constants or the workspace.\n */\n",
 		   P, P);
 	out_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n#include <stdint.h>\n\n", guard,
 		   guard);
@@ -311,8 +364,7 @@ static void emit_header(Cg *cg, const char *guard)
 		const char *KIND = pass ? "OUTPUT" : "INPUT";
 		for (int i = 0; i < n; i++) {
 			const Value *v = ir_value(g, ids[i]);
-			out_comment(h, "%s %d: '%s' %s%s", pass ? "output" : "input", i, v->name,
-				    dtype_name(v->dtype), shape_str(&v->shape, sh, sizeof sh));
+			describe_io(h, pass ? "output" : "input", i, v);
 			out_printf(h, "#define %s_%s_%d_TYPE %d\n", P, KIND, i, (int)v->dtype);
 			out_printf(h, "#define %s_%s_%d_RANK %d\n", P, KIND, i, v->shape.rank);
 			out_printf(h, "#define %s_%s_%d_SIZE %lld /* elements */\n", P, KIND, i,
@@ -395,9 +447,11 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 				need[ir_storage(g, n->inputs[k])] = true;
 	}
 	for (int k = 0; k < g->noutputs; k++)
-		need[ir_storage(g, g->outputs[k])] = true;
+		if (ir_bytes(ir_value(g, g->outputs[k])) > 0) /* empty ones are never copied */
+			need[ir_storage(g, g->outputs[k])] = true;
 	for (int k = 0; k < g->ninputs; k++)
-		need[g->inputs[k]] = true;
+		if (ir_bytes(ir_value(g, g->inputs[k])) > 0) /* compared at run time */
+			need[g->inputs[k]] = true;
 	for (uint32_t v = 0; v < g->nvalues; v++)
 		if (need[v] && ir_value(g, v)->data)
 			emit_const(&cg, v);
@@ -429,7 +483,11 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 		out_printf(c, "\t(void)inputs;\n");
 	for (int k = 0; k < g->ninputs; k++) {
 		const Value *v = ir_value(g, g->inputs[k]);
-		if (v->data && ir_bytes(v) > 0)
+		if (v->data && ir_bytes(v) > 0 && v->dtype == DT_STRING)
+			out_printf(c, "\tfor (size_t i = 0; i < %lld; i++)\n\t\tif (strcmp(((const char "
+				      "*const *)inputs[%d])[i], %s[i]) != 0)\n\t\t\treturn 2;\n",
+				   (long long)ir_numel(v), k, cg.wname[g->inputs[k]]);
+		else if (v->data && ir_bytes(v) > 0)
 			out_printf(c, "\tif (memcmp(inputs[%d], %s.b, %lld) != 0)\n\t\treturn 2;\n", k,
 				   cg.wname[g->inputs[k]], (long long)ir_bytes(v));
 	}

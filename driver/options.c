@@ -47,6 +47,38 @@ static int parse_shape(const char *s, Shape *sh)
 	return shape_numel(sh) < 0 ? -1 : 0;
 }
 
+/* A shape, "none" (an empty optional), or "seq:S0/S1/..." (a sequence's element shapes;
+   "seq:" is an empty sequence). */
+static int parse_binding(Arena *a, const char *s, ShapeBinding *b)
+{
+	if (strcmp(s, "none") == 0) {
+		b->none = true;
+		return 0;
+	}
+	if (strncmp(s, "seq:", 4) != 0)
+		return parse_shape(s, &b->shape);
+	s += 4;
+	b->is_seq = true;
+	int n = *s ? 1 : 0;
+	for (const char *p = s; *p; p++)
+		n += *p == '/';
+	Shape *el = arena_alloc(a, ((size_t)n + 1) * sizeof *el);
+	char *copy = arena_strdup(a, s);
+	if (!el || !copy)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		char *slash = strchr(copy, '/');
+		if (slash)
+			*slash = 0;
+		if (parse_shape(copy, &el[i]) < 0)
+			return -1;
+		copy = slash ? slash + 1 : copy;
+	}
+	b->nelems = n;
+	b->elems = el;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	Target t;
@@ -102,14 +134,14 @@ int drv_parse_option(Options *opt, Arena *a, int argc, char **argv, int i)
 	} else if (strcmp(arg, "--input-shape") == 0) {
 		if (split(a, val, arg, &name, &rest) < 0)
 			return -1;
-		Shape sh;
-		if (parse_shape(rest, &sh) < 0) {
-			fprintf(stderr, "cnnc: error: --input-shape %s: '%s' is not a shape like 1x3x224x224\n",
-				name, rest);
+		ShapeBinding b = {name, {0, {0}}, false, false, 0, NULL};
+		if (parse_binding(a, rest, &b) < 0) {
+			fprintf(stderr, "cnnc: error: --input-shape %s: '%s' is not a shape like 1x3x224x224 "
+				"(or seq:2x3/4 for a sequence, none for an empty optional)\n", name, rest);
 			return -1;
 		}
 		opt->shapes = grow(a, opt->shapes, opt->nshapes, sizeof *opt->shapes);
-		opt->shapes[opt->nshapes++] = (ShapeBinding){name, sh};
+		opt->shapes[opt->nshapes++] = b;
 	} else {
 		if (split(a, val, arg, &name, &rest) < 0)
 			return -1;

@@ -40,6 +40,8 @@ typedef struct Verify {
 	char dir[4096];     /* build folder */
 	const char **names; /* caller-fed graph inputs */
 	int ninputs;
+	ValueType *in_kinds, *out_kinds; /* declared kinds: tensor, sequence, optional */
+	int nouts;
 	char *last_c;       /* model.c of the last build, to reuse the binary */
 	char result[1536];  /* first failure, "category: detail" */
 } Verify;
@@ -344,8 +346,9 @@ static int compare(Verify *v, const char *set, int k, const char *path, const Te
 	return rc;
 }
 
-static int load_numbered(Verify *v, const char *set, const char *kind, Tensor *t, int max)
+static int load_numbered(Verify *v, const char *set, const char *kind, DataValue *t, int max)
 {
+	bool in = strcmp(kind, "input") == 0;
 	int n = 0;
 	for (; n < max; n++) {
 		char path[4200];
@@ -354,12 +357,33 @@ static int load_numbered(Verify *v, const char *set, const char *kind, Tensor *t
 			break;
 		Diag d;
 		diag_init(&d, path);
-		if (fe_load_tensor_file(path, v->a, &t[n], NULL, &d) < 0) {
+		ValueType vk = VT_TENSOR;
+		if (in && n < v->ninputs)
+			vk = v->in_kinds[n];
+		else if (!in && n < v->nouts)
+			vk = v->out_kinds[n];
+		if (fe_load_data_file(path, vk, v->a, &t[n], &d) < 0) {
 			set_result(v, "bad-data: %s", d.msg);
 			return -1;
 		}
 	}
 	return n;
+}
+
+/* The shape binding of input `name` from its data: a shape, a sequence's element
+   shapes, or an empty optional. */
+static ShapeBinding bind_from(Verify *v, const char *name, const DataValue *dv)
+{
+	ShapeBinding b = {name, dv->t.shape, dv->none, false, 0, NULL};
+	if (dv->kind == VT_SEQUENCE || (dv->kind == VT_OPTIONAL && dv->inner == VT_SEQUENCE)) {
+		Shape *el = arena_alloc(v->a, ((size_t)dv->nelems + 1) * sizeof *el);
+		for (int i = 0; i < dv->nelems; i++)
+			el[i] = dv->elems[i].shape;
+		b.is_seq = !dv->none;
+		b.nelems = dv->nelems;
+		b.elems = el;
+	}
+	return b;
 }
 
 static int write_raw(const char *path, const Tensor *t)
@@ -379,12 +403,19 @@ static int write_raw(const char *path, const Tensor *t)
 
 static int verify_set(Verify *v, const char *set)
 {
-	Tensor *in = arena_alloc(v->a, MAX_IO * sizeof(Tensor));
-	Tensor *want = arena_alloc(v->a, MAX_IO * sizeof(Tensor));
-	int nin = load_numbered(v, set, "input", in, MAX_IO);
-	int nout = load_numbered(v, set, "output", want, MAX_IO);
+	DataValue *din = arena_alloc(v->a, MAX_IO * sizeof(DataValue));
+	DataValue *dwant = arena_alloc(v->a, MAX_IO * sizeof(DataValue));
+	int nin = load_numbered(v, set, "input", din, MAX_IO);
+	int nout = load_numbered(v, set, "output", dwant, MAX_IO);
 	if (nin < 0 || nout < 0)
 		return -1;
+	/* sequences and optionals cross the interface flat: compare and feed that */
+	Tensor *in = arena_alloc(v->a, MAX_IO * sizeof(Tensor));
+	Tensor *want = arena_alloc(v->a, MAX_IO * sizeof(Tensor));
+	for (int k = 0; k < nin; k++)
+		in[k] = din[k].t;
+	for (int k = 0; k < nout; k++)
+		want[k] = dwant[k].t;
 	if (nin != v->ninputs) {
 		set_result(v, "bad-data: %s has %d inputs, the model takes %d", set, nin, v->ninputs);
 		return -1;
@@ -394,7 +425,7 @@ static int verify_set(Verify *v, const char *set)
 	opt.shapes = arena_alloc(v->a, (size_t)(nin + v->base.nshapes + 1) * sizeof(ShapeBinding));
 	memcpy(opt.shapes, v->base.shapes, (size_t)v->base.nshapes * sizeof(ShapeBinding));
 	for (int k = 0; k < nin; k++)
-		opt.shapes[opt.nshapes++] = (ShapeBinding){v->names[k], in[k].shape};
+		opt.shapes[opt.nshapes++] = bind_from(v, v->names[k], &din[k]);
 	ValueBinding *vals = arena_alloc(v->a, (size_t)(nin + v->base.nvalues + 1) * sizeof(ValueBinding));
 	memcpy(vals, v->base.values, (size_t)v->base.nvalues * sizeof(ValueBinding));
 	int nvals = v->base.nvalues;
@@ -407,6 +438,11 @@ static int verify_set(Verify *v, const char *set)
 		if (rc < 0 || nvals > nin + v->base.nvalues)
 			return -1;
 		int k = rc - 1;
+		if (din[k].kind == VT_SEQUENCE) {
+			set_result(v, "cnnc-error: sequence input '%s' would have to be fixed at compile "
+				   "time", v->names[k]);
+			return -1;
+		}
 		vals[nvals++] = (ValueBinding){v->names[k], in[k]};
 		printf("  %s: input '%s' determines a shape; fixing it with --input-value\n", set,
 		       v->names[k]);
@@ -570,7 +606,9 @@ int drv_verify(int argc, char **argv)
 	printf("cnnc verify: %s\n", v.model);
 	Diag d;
 	diag_init(&d, v.model);
-	if (fe_model_inputs(v.model, v.a, &v.names, &v.ninputs, &d) < 0) {
+	int nkinds = 0;
+	if (fe_model_inputs(v.model, v.a, &v.names, &v.ninputs, &d) < 0 ||
+	    fe_model_io_kinds(v.model, v.a, &v.in_kinds, &nkinds, &v.out_kinds, &v.nouts, &d) < 0) {
 		printf("RESULT FAIL cnnc-error: %s\n", d.msg);
 		return 1;
 	}

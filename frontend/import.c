@@ -80,22 +80,77 @@ static uint32_t use_name(Graph *g, const char *name)
 	return ir_add_value(g, name);
 }
 
+/* Applies a --input-shape binding (or verify's binding from test data) to graph input v,
+   whose kind is already set from its declared type. */
+static int bind_shape(Importer *im, Graph *g, Value *v, const ShapeBinding *b)
+{
+	Diag *d = im->d;
+	bool seq = v->vtype == VT_SEQUENCE || (v->vtype == VT_OPTIONAL && v->inner == VT_SEQUENCE);
+	v->typed = v->dtype != DT_UNDEFINED;
+	if (b->none) {
+		if (v->vtype != VT_OPTIONAL)
+			return diag_error(d, "graph input '%s' is not optional but is bound as empty",
+					  v->name);
+		v->none = true;
+		v->shape = (Shape){1, {0}};
+		return 0;
+	}
+	if (b->is_seq != seq)
+		return diag_error(d, "graph input '%s' is %s, but its shape is given as %s", v->name,
+				  seq ? "a sequence" : "a tensor", b->is_seq ? "a sequence" : "a tensor");
+	if (!seq) {
+		v->shape = b->shape;
+		return 0;
+	}
+	int64_t total = 0;
+	v->nelems = b->nelems;
+	v->elems = arena_alloc(g->arena, ((size_t)b->nelems + 1) * sizeof(Shape));
+	for (int i = 0; i < b->nelems; i++) {
+		int64_t n = shape_numel(&b->elems[i]);
+		if (n < 0 || (total += n) > CNNC_MAX_TENSOR_BYTES)
+			return diag_error(d, "graph input '%s' is a sequence that is too large", v->name);
+		v->elems[i] = b->elems[i];
+	}
+	v->shape = (Shape){1, {total}};
+	if (dtype_bytes(v->dtype, total) < 0)
+		return diag_error(d, "graph input '%s' is a sequence that is too large", v->name);
+	return 0;
+}
+
+/* Sets v's kind (tensor, sequence, optional) and element type from tp. */
+static int convert_kind(Importer *im, Value *v, const Onnx__TypeProto **tpp, const char *what)
+{
+	const Onnx__TypeProto *tp = *tpp;
+	int depth = 0;
+	while (tp->value_case == ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE ||
+	       tp->value_case == ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE) {
+		bool seq = tp->value_case == ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE;
+		ValueType k = seq ? VT_SEQUENCE : VT_OPTIONAL;
+		if (depth == 0)
+			v->vtype = k;
+		else if (depth == 1 && v->vtype == VT_OPTIONAL && seq)
+			v->inner = k;
+		else
+			return diag_error(im->d, "%s '%s' nests sequences and optionals in a way cnnc "
+					  "does not support", what, v->name);
+		depth++;
+		const Onnx__TypeProto *e = seq ? tp->sequence_type->elem_type : tp->optional_type->elem_type;
+		if (!e)
+			return diag_error(im->d, "%s '%s' has an incomplete type", what, v->name);
+		tp = e;
+	}
+	*tpp = tp;
+	return 0;
+}
+
 static int convert_type(Importer *im, Graph *g, Value *v, const Onnx__TypeProto *tp, bool need_shape,
 			const char *what)
 {
 	Diag *d = im->d;
 	if (!tp)
 		return need_shape ? diag_error(d, "%s '%s' has no type", what, v->name) : 0;
-	while (tp->value_case == ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE ||
-	       tp->value_case == ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE) {
-		bool seq = tp->value_case == ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE;
-		if (v->vtype == VT_TENSOR)
-			v->vtype = seq ? VT_SEQUENCE : VT_OPTIONAL;
-		const Onnx__TypeProto *e = seq ? tp->sequence_type->elem_type : tp->optional_type->elem_type;
-		if (!e)
-			return diag_error(d, "%s '%s' has an incomplete type", what, v->name);
-		tp = e;
-	}
+	if (convert_kind(im, v, &tp, what) < 0)
+		return -1;
 	if (tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE)
 		return diag_error(d, "%s '%s' has a type cnnc does not support (maps, sparse tensors)",
 				  what, v->name);
@@ -110,13 +165,14 @@ static int convert_type(Importer *im, Graph *g, Value *v, const Onnx__TypeProto 
 	}
 	/* a bound shape wins over the declared one */
 	for (int i = 0; im->opt && i < im->opt->nshapes; i++)
-		if (strcmp(im->opt->shapes[i].name, v->name) == 0 && !g->parent) {
-			v->shape = im->opt->shapes[i].shape;
-			v->typed = v->dtype != DT_UNDEFINED;
-			return 0;
-		}
+		if (strcmp(im->opt->shapes[i].name, v->name) == 0 && !g->parent)
+			return bind_shape(im, g, v, &im->opt->shapes[i]);
+	bool seq = v->vtype == VT_SEQUENCE || (v->vtype == VT_OPTIONAL && v->inner == VT_SEQUENCE);
+	if (seq && need_shape)
+		return diag_error(d, "%s '%s' is a sequence; give its element shapes with "
+				  "--input-shape %s=seq:D0xD1/D0xD1/..", what, v->name, v->name);
 	if (!tt->shape) {
-		if (need_shape && v->vtype == VT_TENSOR)
+		if (need_shape)
 			return diag_error(d, "%s '%s' has no shape; give one with --input-shape %s=D0x..",
 					  what, v->name, v->name);
 		return 0;
@@ -138,10 +194,10 @@ static int convert_type(Importer *im, Graph *g, Value *v, const Onnx__TypeProto 
 			for (int k = 0; im->opt && k < im->opt->ndims; k++)
 				if (strcmp(im->opt->dims[k].name, dim->dim_param) == 0)
 					val = im->opt->dims[k].value;
-			if (val < 0 && need_shape && v->vtype == VT_TENSOR)
+			if (val < 0 && need_shape)
 				return diag_error(d, "%s '%s' has symbolic dim '%s'; pin it with --dim %s=N",
 						  what, v->name, dim->dim_param, dim->dim_param);
-		} else if (need_shape && v->vtype == VT_TENSOR) {
+		} else if (need_shape) {
 			return diag_error(d, "%s '%s' has an unknown dim %zu; give its shape with "
 					  "--input-shape", what, v->name, i);
 		}
@@ -151,8 +207,31 @@ static int convert_type(Importer *im, Graph *g, Value *v, const Onnx__TypeProto 
 	}
 	if (known && shape_numel(&v->shape) < 0)
 		return diag_error(d, "%s '%s' has a shape that is too large", what, v->name);
-	v->typed = known && v->dtype != DT_UNDEFINED && v->vtype == VT_TENSOR;
+	v->typed = known && v->dtype != DT_UNDEFINED && !seq;
 	return 0;
+}
+
+/* An AT_TYPE_PROTO attribute as its outer kind (s) and innermost element type (i). */
+static void type_proto_attr(Arena *ar, Attr *a, const Onnx__TypeProto *tp)
+{
+	a->s = "";
+	a->i = 0;
+	if (!tp)
+		return;
+	switch (tp->value_case) {
+	case ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE: a->s = "tensor"; break;
+	case ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE: a->s = "sequence"; break;
+	case ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE: a->s = "optional"; break;
+	default: return;
+	}
+	a->slen = strlen(a->s);
+	a->s = arena_strdup(ar, a->s);
+	while (tp && tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE)
+		tp = tp->value_case == ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE ? tp->sequence_type->elem_type
+		   : tp->value_case == ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE ? tp->optional_type->elem_type
+		   : NULL;
+	if (tp && tp->tensor_type->has_elem_type && dtype_valid(tp->tensor_type->elem_type))
+		a->i = tp->tensor_type->elem_type;
 }
 
 static int convert_attr(Importer *im, Graph *g, Attr *a, const Onnx__AttributeProto *ap,
@@ -234,9 +313,11 @@ static int convert_attr(Importer *im, Graph *g, Attr *a, const Onnx__AttributePr
 				return -1;
 		}
 		break;
+	case AT_TYPE_PROTO:
+		type_proto_attr(ar, a, ap->tp);
+		break;
 	case AT_SPARSE_TENSOR:
 	case AT_SPARSE_TENSORS:
-	case AT_TYPE_PROTO:
 	case AT_TYPE_PROTOS:
 	default:
 		break;
@@ -637,6 +718,52 @@ int fe_model_inputs(const char *path, Arena *a, const char ***names, int *n, Dia
 		if (!init)
 			(*names)[(*n)++] = arena_strdup(a, nm);
 	}
+	onnx__model_proto__free_unpacked(m, NULL);
+	return 0;
+}
+
+static ValueType kind_of(const Onnx__TypeProto *tp)
+{
+	if (tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_SEQUENCE_TYPE)
+		return VT_SEQUENCE;
+	if (tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_OPTIONAL_TYPE)
+		return VT_OPTIONAL;
+	return VT_TENSOR;
+}
+
+int fe_model_io_kinds(const char *path, Arena *a, ValueType **in, int *nin, ValueType **out,
+		      int *nout, Diag *d)
+{
+	unsigned char *buf;
+	size_t len;
+	if (fe_read_file(path, FE_MAX_FILE_BYTES, &buf, &len, d) < 0)
+		return -1;
+	if (fe_check_nesting(buf, len, d) < 0) {
+		free(buf);
+		return -1;
+	}
+	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
+	free(buf);
+	if (!m || !m->graph) {
+		if (m)
+			onnx__model_proto__free_unpacked(m, NULL);
+		return diag_error(d, "not a valid ONNX model (the protobuf could not be parsed)");
+	}
+	const Onnx__GraphProto *gp = m->graph;
+	*in = arena_alloc(a, (gp->n_input + 1) * sizeof(ValueType));
+	*out = arena_alloc(a, (gp->n_output + 1) * sizeof(ValueType));
+	*nin = 0;
+	*nout = 0;
+	for (size_t i = 0; i < gp->n_input; i++) {
+		const char *nm = gp->input[i]->name ? gp->input[i]->name : "";
+		bool init = false;
+		for (size_t k = 0; k < gp->n_initializer && !init; k++)
+			init = gp->initializer[k]->name && strcmp(gp->initializer[k]->name, nm) == 0;
+		if (!init)
+			(*in)[(*nin)++] = kind_of(gp->input[i]->type);
+	}
+	for (size_t i = 0; i < gp->n_output; i++)
+		(*out)[(*nout)++] = kind_of(gp->output[i]->type);
 	onnx__model_proto__free_unpacked(m, NULL);
 	return 0;
 }

@@ -4,7 +4,10 @@
  * visits each once: the op's infer() types its outputs, and when every input is a
  * compile-time constant the op's fold() computes them, so Shape -> Gather ->
  * Concat -> Reshape chains resolve before the Reshape needs its shape operand.
- * Leaves folded nodes in place for eliminate_dead.
+ * Leaves folded nodes in place for eliminate_dead. An op whose infer lowers its node
+ * into other nodes (If, Loop, sequences: see ops.h) returns OP_LOWERED; the graph is
+ * then compacted, re-sorted, and the visit resumes from the first node whose outputs
+ * are not typed yet, so the replacement nodes are inferred before their users.
  *
  *   before: n0 Shape(%0) -> %1; n1 Reshape(%0, %1) -> %2      (%1: ?)
  *   after:  %1: int64[4] const; %2: float[1,3,8,8]
@@ -32,6 +35,19 @@ static int check_outputs(Graph *g, const Node *n, Diag *d)
 	return 0;
 }
 
+/* True if n was visited before a lowering restarted the walk: its outputs are typed. */
+static bool inferred(const Graph *g, const Node *n)
+{
+	int present = 0;
+	for (int k = 0; k < n->noutputs; k++) {
+		const Value *v = op_outv(g, n, k);
+		if (v && !v->typed)
+			return false;
+		present += v != NULL;
+	}
+	return present > 0;
+}
+
 static int infer_node(Graph *g, uint32_t id, Diag *d)
 {
 	Node *n = ir_node(g, id);
@@ -43,8 +59,9 @@ static int infer_node(Graph *g, uint32_t id, Diag *d)
 	}
 	if (!def->infer)
 		return ir_node_error(d, g, n, "unsupported operator '%s'", n->op_type);
-	if (def->infer(g, n, d) < 0)
-		return -1;
+	int rc = def->infer(g, n, d);
+	if (rc != 0)
+		return rc;
 	n = ir_node(g, id);
 	if (check_outputs(g, n, d) < 0)
 		return -1;
@@ -67,9 +84,21 @@ int pass_infer_shapes(Graph *g, const Options *opt, Diag *d)
 	(void)opt;
 	if (ir_sort(g, d) < 0)
 		return -1;
-	for (uint32_t i = 0; i < g->nnodes; i++)
-		if (infer_node(g, i, d) < 0)
+	bool resumed = false;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		if (resumed && inferred(g, ir_node(g, i)))
+			continue;
+		int rc = infer_node(g, i, d);
+		if (rc < 0)
 			return -1;
+		if (rc == OP_LOWERED) {
+			ir_compact(g);
+			if (ir_sort(g, d) < 0)
+				return -1;
+			resumed = true;
+			i = (uint32_t)-1;
+		}
+	}
 	for (int k = 0; k < g->noutputs; k++) {
 		const Value *v = ir_value(g, g->outputs[k]);
 		if (!v->typed)

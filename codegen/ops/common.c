@@ -1,6 +1,7 @@
 /* common.c - helpers every op file uses: operand access, checks, C spelling, loops. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ops.h"
@@ -70,6 +71,40 @@ int op_check_dtype(const Graph *g, const Node *n, int k, const DType *allowed, D
 			     "not support", v->name, dtype_name(v->dtype));
 }
 
+/* A caller-fed graph input, not fixed at compile time, that value v is computed from
+   (the first found walking back through producers), or IR_NONE. */
+static uint32_t source_input(const Graph *g, uint32_t v)
+{
+	bool *seen = calloc(g->nvalues + 1, sizeof *seen);
+	uint32_t *stack = malloc((g->nvalues + 1) * sizeof *stack);
+	uint32_t found = IR_NONE, top = 0;
+	if (!seen || !stack)
+		goto out;
+	stack[top++] = v;
+	seen[v] = true;
+	while (top && found == IR_NONE) {
+		const Value *x = ir_value(g, stack[--top]);
+		if (x->is_input && !x->data) {
+			found = stack[top];
+			break;
+		}
+		if (x->producer == IR_NONE)
+			continue;
+		const Node *p = ir_node(g, x->producer);
+		for (int j = p->ninputs; j-- > 0;) {
+			uint32_t u = p->inputs[j];
+			if (u != IR_NONE && !seen[u] && !ir_value(g, u)->data) {
+				seen[u] = true;
+				stack[top++] = u;
+			}
+		}
+	}
+out:
+	free(seen);
+	free(stack);
+	return found;
+}
+
 int op_require_const(const Graph *g, const Node *n, int k, Diag *d)
 {
 	const Value *v = op_in(g, n, k);
@@ -82,6 +117,15 @@ int op_require_const(const Graph *g, const Node *n, int k, Diag *d)
 	if (v->is_input)
 		return ir_node_error(d, g, n, "input '%s' determines a shape and must be known at "
 				     "compile time; pass --input-value %s=FILE.pb", v->name, v->name);
+	uint32_t src = g->parent ? IR_NONE : source_input(g, ir_in(n, k));
+	if (src != IR_NONE) {
+		const char *sn = ir_value(g, src)->name;
+		if (!d->nerrors)
+			snprintf(d->need_input, sizeof d->need_input, "%s", sn);
+		return ir_node_error(d, g, n, "input '%s' determines a shape but is computed at run "
+				     "time from graph input '%s'; pass --input-value %s=FILE.pb",
+				     v->name, sn, sn);
+	}
 	return ir_node_error(d, g, n, "input '%s' determines a shape but is computed at run time; "
 			     "cnnc needs static shapes", v->name);
 }

@@ -9,6 +9,11 @@
  *   emit   (required unless every use folds) writes the body of the node's kernel.
  *   scratch (optional) bytes of workspace the kernel needs while it runs.
  * Behaviour that changed across opsets is handled inside these, keyed on n->opset.
+ *
+ * Lowering: instead of typing its outputs, infer may replace its node with other nodes
+ * (control flow, sequences): it kills the node, adds nodes that produce the node's
+ * outputs (untyped), and returns OP_LOWERED. infer_shapes then re-sorts the graph and
+ * goes on with the new nodes.
  */
 #ifndef CNNC_OPS_H
 #define CNNC_OPS_H
@@ -32,7 +37,12 @@ typedef struct Emit {
 enum {
 	OPF_INPLACE = 1 << 0, /* output 0 may share input 0's buffer (same size, elementwise) */
 	OPF_VIEW = 1 << 1,    /* output 0 is input 0's bytes under another shape */
+	OPF_SCRATCH_KEEP = 1 << 2, /* scratch lives to the end of the run: outputs point
+				      into it (strings made at run time) */
 };
+
+/* What infer returns after replacing its node by others (see the top of this file). */
+#define OP_LOWERED 1
 
 typedef struct OpDef {
 	int (*infer)(Graph *g, Node *n, Diag *d);

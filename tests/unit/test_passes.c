@@ -1,0 +1,195 @@
+/* test_passes.c - shape inference, constant folding, dead-node removal, memory planning. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "passes/passes.h"
+
+static Graph *load(ModelBuilder *mb)
+{
+	Diag d;
+	Graph *g = mb_load(mb, NULL, &d);
+	if (!g)
+		fail_msg("load failed: %s", d.msg);
+	return g;
+}
+
+static void test_infer_broadcasts_add(void **state)
+{
+	(void)state;
+	ModelBuilder *mb = mb_new(8, 14);
+	mb_input(mb, "a", DT_FLOAT, "2x1x4");
+	mb_input(mb, "b", DT_FLOAT, "3x1");
+	mb_node(mb, "Add", "add", "a,b", "y");
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(pass_infer_shapes(g, NULL, &d), 0);
+	const Value *y = ir_value(g, g->outputs[0]);
+	assert_int_equal(y->shape.rank, 3);
+	assert_int_equal(y->shape.dims[0], 2);
+	assert_int_equal(y->shape.dims[1], 3);
+	assert_int_equal(y->shape.dims[2], 4);
+	graph_free(g);
+	mb_free(mb);
+}
+
+static void test_infer_reports_incompatible_shapes(void **state)
+{
+	(void)state;
+	ModelBuilder *mb = mb_new(8, 14);
+	mb_input(mb, "a", DT_FLOAT, "3");
+	mb_input(mb, "b", DT_FLOAT, "4");
+	mb_node(mb, "Mul", "mul", "a,b", "y");
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(pass_infer_shapes(g, NULL, &d), -1);
+	assert_string_equal(d.msg, "model.onnx: node 'mul' (Mul): shapes [3] and [4] do not broadcast");
+	graph_free(g);
+	mb_free(mb);
+}
+
+static void test_infer_reports_type_mismatch(void **state)
+{
+	(void)state;
+	ModelBuilder *mb = mb_new(8, 14);
+	mb_input(mb, "a", DT_FLOAT, "3");
+	mb_input(mb, "b", DT_INT64, "3");
+	mb_node(mb, "Sub", "sub", "a,b", "y");
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(pass_infer_shapes(g, NULL, &d), -1);
+	assert_string_equal(d.msg, "model.onnx: node 'sub' (Sub): input 'b' is int64 but input 0 is float");
+	graph_free(g);
+	mb_free(mb);
+}
+
+static void test_fold_constant_subgraph_and_drop_its_nodes(void **state)
+{
+	(void)state;
+	ModelBuilder *mb = mb_new(8, 14);
+	float c1[2] = {1, 2}, c2[2] = {10, 20};
+	int64_t dims[1] = {2};
+	mb_input(mb, "x", DT_FLOAT, "2");
+	mb_init_f32(mb, "c1", dims, 1, c1);
+	mb_init_f32(mb, "c2", dims, 1, c2);
+	mb_node(mb, "Add", "const_add", "c1,c2", "c3"); /* foldable */
+	mb_node(mb, "Neg", "const_neg", "c3", "c4");     /* foldable */
+	mb_node(mb, "Mul", "live", "x,c4", "y");
+	mb_node(mb, "Relu", "unused", "x", "dead");    /* feeds nothing */
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(pass_infer_shapes(g, NULL, &d), 0);
+	const Value *c4 = ir_value(g, ir_find_value(g, "c4"));
+	assert_non_null(c4->data);
+	assert_true(((float *)c4->data)[0] == -11.0f && ((float *)c4->data)[1] == -22.0f);
+	assert_int_equal(pass_eliminate_dead(g, NULL, &d), 0);
+	assert_int_equal(g->nnodes, 1);
+	assert_string_equal(g->nodes[0].name, "live");
+	assert_int_equal(ir_verify(g, &d), 0);
+	graph_free(g);
+	mb_free(mb);
+}
+
+static Graph *relu_chain(ModelBuilder *mb, int n, const char *shape)
+{
+	mb_input(mb, "x", DT_FLOAT, shape);
+	char in[16] = "x", out[16];
+	for (int i = 0; i < n; i++) {
+		snprintf(out, sizeof out, i == n - 1 ? "y" : "t%d", i);
+		mb_node(mb, i % 2 ? "Neg" : "Relu", out, in, out);
+		strcpy(in, out);
+	}
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(passes_run(g, NULL, &d, NULL), 0);
+	return g;
+}
+
+static void test_plan_reuses_dead_buffers(void **state)
+{
+	(void)state;
+	ModelBuilder *mb = mb_new(8, 14);
+	Graph *g = relu_chain(mb, 6, "1000"); /* 5 temporaries of 4000 bytes */
+	/* at any step two temporaries are live (the input and output of a node), so
+	   two 4032-byte slots suffice and the plan must find that */
+	assert_int_equal(g->workspace_bound, 2 * 4032);
+	assert_int_equal(g->workspace_size, 2 * 4032);
+	for (uint32_t i = 0; i + 1 < g->nnodes; i++) {
+		const Value *a = ir_value(g, g->nodes[i].outputs[0]);
+		const Value *b = ir_value(g, g->nodes[i + 1].outputs[0]);
+		if (!b->is_output)
+			assert_true(a->offset != b->offset); /* live at the same time */
+		assert_int_equal(a->offset % 64, 0);
+	}
+	graph_free(g);
+	mb_free(mb);
+}
+
+static void test_plan_keeps_overlapping_buffers_apart(void **state)
+{
+	(void)state;
+	/* x -> a, x -> b, a+b -> y: a and b are live together */
+	ModelBuilder *mb = mb_new(8, 14);
+	mb_input(mb, "x", DT_FLOAT, "16");
+	mb_node(mb, "Relu", "ra", "x", "a");
+	mb_node(mb, "Neg", "nb", "x", "b");
+	mb_node(mb, "Add", "add", "a,b", "y");
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(passes_run(g, NULL, &d, NULL), 0);
+	const Value *a = ir_value(g, ir_find_value(g, "a"));
+	const Value *b = ir_value(g, ir_find_value(g, "b"));
+	assert_true(a->offset >= 0 && b->offset >= 0);
+	assert_true(a->offset + 64 <= b->offset || b->offset + 64 <= a->offset);
+	assert_int_equal(g->workspace_size, 128);
+	graph_free(g);
+	mb_free(mb);
+}
+
+static void test_identity_is_a_view_without_storage(void **state)
+{
+	(void)state;
+	ModelBuilder *mb = mb_new(8, 14);
+	mb_input(mb, "x", DT_FLOAT, "8");
+	mb_node(mb, "Relu", "r", "x", "a");
+	mb_node(mb, "Identity", "id", "a", "b");
+	mb_node(mb, "Neg", "n", "b", "y");
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(passes_run(g, NULL, &d, NULL), 0);
+	const Value *b = ir_value(g, ir_find_value(g, "b"));
+	assert_int_equal(b->alias, ir_find_value(g, "a"));
+	assert_int_equal(b->offset, -1);
+	assert_int_equal(g->workspace_size, 64);
+	graph_free(g);
+	mb_free(mb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_infer_broadcasts_add),
+		cmocka_unit_test(test_infer_reports_incompatible_shapes),
+		cmocka_unit_test(test_infer_reports_type_mismatch),
+		cmocka_unit_test(test_fold_constant_subgraph_and_drop_its_nodes),
+		cmocka_unit_test(test_plan_reuses_dead_buffers),
+		cmocka_unit_test(test_plan_keeps_overlapping_buffers_apart),
+		cmocka_unit_test(test_identity_is_a_view_without_storage),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
