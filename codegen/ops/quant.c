@@ -8,12 +8,17 @@
  * Rounding is the spec's: x / scale in the precision of the scale (or of the
  * `precision` attribute), each operand and the quotient rounded to that type,
  * then rint (round half to even) and saturation to the output range. NaN
- * saturates to the low end. 8- and 4-bit float outputs use rt_quant.h's encoders.
+ * saturates to the low end. 8- and 4-bit floats are converted by rt_cast.h.
+ * Folding (weights quantized at compile time) calls the same runtime functions
+ * in the same precision as the kernel, so both give the same bits.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../../runtime/cnnc_rt.h"
+#include "../../runtime/rt_cast.h"
+#include "../../runtime/rt_quant.h"
 #include "ops.h"
 
 /* Kernel parameter of output k, NULL when absent (or past the node's count). */
@@ -31,11 +36,6 @@ typedef struct Gran {
 	int64_t block;
 } Gran;
 
-static bool is_small_float(DType t)
-{
-	return t == DT_FLOAT8E4M3FN || t == DT_FLOAT8E4M3FNUZ || t == DT_FLOAT8E5M2 ||
-	       t == DT_FLOAT8E5M2FNUZ || t == DT_FLOAT4E2M1;
-}
 
 /* Saturation range of an integer quantized type; false for other types. */
 static bool int_range(DType t, int32_t *lo, int32_t *hi)
@@ -70,32 +70,35 @@ static bool int_range(DType t, int32_t *lo, int32_t *hi)
 	}
 }
 
-static const char *small_suffix(DType t)
+/* rt_cast.h format code of a float8 type, -1 for other types. */
+static int f8_code(DType t)
 {
 	switch (t) {
 	case DT_FLOAT8E4M3FN:
-		return "e4m3fn";
+		return RT_E4M3FN;
 	case DT_FLOAT8E4M3FNUZ:
-		return "e4m3fnuz";
+		return RT_E4M3FNUZ;
 	case DT_FLOAT8E5M2:
-		return "e5m2";
+		return RT_E5M2;
 	case DT_FLOAT8E5M2FNUZ:
-		return "e5m2fnuz";
-	case DT_FLOAT4E2M1:
-		return "e2m1";
-	case DT_FLOAT8E8M0:
-		return "e8m0";
+		return RT_E5M2FNUZ;
 	default:
-		return NULL;
+		return -1;
 	}
 }
+
+static const char *const f8_names[] = {"RT_E4M3FN", "RT_E4M3FNUZ", "RT_E5M2", "RT_E5M2FNUZ"};
 
 /* expr of storage type t as float/double (small floats decoded, integers cast). */
 static const char *load(DType t, const char *expr, const char *comp, char *buf, size_t n)
 {
-	const char *sfx = small_suffix(t);
-	if (sfx)
-		snprintf(buf, n, "rt_q_from_%s(%s)", sfx, expr);
+	int f8 = f8_code(t);
+	if (f8 >= 0)
+		snprintf(buf, n, "rt_f82f(%s, %s)", expr, f8_names[f8]);
+	else if (t == DT_FLOAT4E2M1)
+		snprintf(buf, n, "rt_f42f(%s)", expr);
+	else if (t == DT_FLOAT8E8M0)
+		snprintf(buf, n, "rt_e8m02f(%s)", expr);
 	else if (t == DT_FLOAT16 || t == DT_BFLOAT16)
 		cg_load(t, expr, buf, n);
 	else
@@ -205,15 +208,17 @@ static int q_out_type(const Graph *g, const Node *n, DType *out, Diag *d)
 {
 	const Value *z = op_in(g, n, 2);
 	int64_t od = n->opset >= 21 ? ir_attr_int(n, "output_dtype", 0) : 0;
-	DType t = z ? z->dtype : od ? (DType)od : DT_UINT8;
+	bool od_ok = od > 0 && od < DT_COUNT;
+	DType t = z ? z->dtype : od_ok ? (DType)od : DT_UINT8;
 	int32_t lo, hi;
+	if (od && !od_ok)
+		return ir_node_error(d, g, n, "output_dtype %lld is not a data type", (long long)od);
 	if (z && od && od != (int64_t)z->dtype)
-		return ir_node_error(d, g, n,
-		                     "output_dtype %lld differs from the zero point type %s",
-		                     (long long)od, dtype_name(z->dtype));
-	if (!int_range(t, &lo, &hi) && !is_small_float(t))
+		return ir_node_error(d, g, n, "output_dtype %s differs from the zero point type %s",
+		                     dtype_name((DType)od), dtype_name(z->dtype));
+	if (!int_range(t, &lo, &hi) && f8_code(t) < 0 && t != DT_FLOAT4E2M1)
 		return ir_node_error(d, g, n, "output type %s is not a quantized type",
-		                     od > 0 && od < DT_COUNT ? dtype_name(t) : "(invalid)");
+		                     dtype_name(t));
 	*out = t;
 	return 0;
 }
@@ -249,12 +254,13 @@ static int q_infer(Graph *g, Node *n, Diag *d)
 	return 0;
 }
 
+/* v rounded to the precision of float type p (the host side of round_to). */
 static double host_round(DType p, double v)
 {
 	if (p == DT_FLOAT16)
-		return dtype_f16_to_f32(dtype_f32_to_f16((float)v));
+		return rt_h2f(rt_f2h((float)v));
 	if (p == DT_BFLOAT16)
-		return dtype_bf16_to_f32(dtype_f32_to_bf16((float)v));
+		return rt_bf2f(rt_f2bf((float)v));
 	return p == DT_DOUBLE ? v : (double)(float)v;
 }
 
@@ -266,7 +272,7 @@ static int64_t param_index(const Gran *gr, int64_t i)
 	return gr->mode == 1 ? a : (o * gr->sdim + a / gr->block) * gr->inner + j;
 }
 
-/* Folds integer outputs (weights quantized at compile time); small floats run. */
+/* Quantizes constant x at compile time, with the kernel's arithmetic. */
 static int q_fold(Graph *g, Node *n, Diag *d)
 {
 	DType ot, pt;
@@ -276,17 +282,21 @@ static int q_fold(Graph *g, Node *n, Diag *d)
 	if (q_out_type(g, n, &ot, d) < 0 || q_precision(g, n, &pt, d) < 0 ||
 	    granularity(g, n, x, s, z, &gr, d) < 0)
 		return -1;
-	if (!int_range(ot, &lo, &hi) || s->dtype == DT_FLOAT8E8M0)
-		return 0;
+	bool is_int = int_range(ot, &lo, &hi);
+	int sat = n->opset < 19 || ir_attr_int(n, "saturate", 1) != 0;
 	void *y = op_alloc_const(g, n, 0);
 	for (int64_t i = 0, cnt = ir_numel(x); i < cnt; i++) {
 		int64_t p = param_index(&gr, i);
 		double xv = host_round(pt, dtype_get_f64(x->dtype, x->data, i));
 		double sv = host_round(pt, dtype_get_f64(s->dtype, s->data, p));
-		double q = nearbyint(host_round(pt, xv / sv));
-		q += z ? (double)dtype_get_i64(z->dtype, z->data, p) : 0;
-		int64_t r = q >= lo ? (q <= hi ? (int64_t)q : hi) : lo;
-		dtype_set_i64(ot, y, i, r);
+		double q = pt == DT_DOUBLE ? xv / sv : host_round(pt, (float)xv / (float)sv);
+		double zp = z ? dtype_get_f64(z->dtype, z->data, p) : 0;
+		if (is_int)
+			dtype_set_i64(ot, y, i, rt_q_sat(nearbyint(q) + zp, lo, hi));
+		else if (f8_code(ot) >= 0)
+			((uint8_t *)y)[i] = rt_f2f8((float)q + (float)zp, f8_code(ot), sat);
+		else
+			((uint8_t *)y)[i] = rt_f2f4((float)q + (float)zp);
 	}
 	return 0;
 }
@@ -326,8 +336,11 @@ static int q_emit(Emit *e)
 		         (int)hi);
 	} else {
 		snprintf(zp, sizeof zp, "%s", z ? load(z->dtype, c, "float", a, sizeof a) : "0.0f");
-		out_line(e->o, "y0[i] = rt_q_to_%s((float)q + %s, %d);", small_suffix(ot), zp,
-		         sat || ot == DT_FLOAT4E2M1);
+		if (f8_code(ot) >= 0)
+			out_line(e->o, "y0[i] = rt_f2f8((float)q + %s, %s, %d);", zp,
+			         f8_names[f8_code(ot)], sat);
+		else
+			out_line(e->o, "y0[i] = rt_f2f4((float)q + %s);", zp);
 	}
 	cg_close(e->o, loops);
 	return 0;
