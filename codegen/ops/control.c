@@ -291,24 +291,23 @@ const OpDef opdef_IF_SELECT = {select_infer, select_fold, select_emit, NULL, 0};
 
 /* ------------------------------------------------------------ Loop */
 
-/* Loop(M, cond, v_0..v_N-1) and its continuation LoopRest(M, cond, v..., acc_0..acc_K-1):
-   acc_k is the sequence of scan output k's values so far (IR_NONE before the first
-   iteration), attribute "iter" the number of the next iteration. */
-static int loop_finish(Graph *g, uint32_t ni, int nv, int nk, Diag *d)
+/* Loop(M, cond, v_0..v_N-1) and its continuation LoopRest(M, cond, v..., s_0..): the
+   scan output values of the iterations done so far follow the loop-carried values, `iter`
+   (the attribute: the number of the next iteration) of them per scan output, so the
+   continuation's inputs grow by one per scan output and iteration and nothing else is
+   kept. */
+static int loop_finish(Graph *g, uint32_t ni, int nv, int nk, int64_t iter, Diag *d)
 {
 	const Node *n = ir_node(g, ni);
 	uint32_t *ins = must(arena_memdup(g->arena, n->inputs, ((size_t)n->ninputs + 1) * sizeof *ins));
 	uint32_t *outs = must(arena_memdup(g->arena, n->outputs, ((size_t)n->noutputs + 1) * sizeof *outs));
-	int nin = n->ninputs;
 	const char *name = ctl_name(g, ni);
 	int opset = n->opset;
-	for (int k = 0; k < nk; k++) {
-		uint32_t acc = 2 + nv + k < nin ? ins[2 + nv + k] : IR_NONE;
-		if (outs[nv + k] != IR_NONE && acc == IR_NONE)
+	for (int k = 0; k < nk; k++)
+		if (outs[nv + k] != IR_NONE && iter == 0)
 			return ir_node_error(d, g, ir_node(g, ni), "the loop runs no iteration, so its "
 					     "scan output '%s' has no known shape",
 					     ir_value(g, outs[nv + k])->name);
-	}
 	ir_kill_node(g, ni);
 	for (int k = 0; k < nv; k++)
 		if (outs[k] != IR_NONE)
@@ -316,105 +315,57 @@ static int loop_finish(Graph *g, uint32_t ni, int nv, int nk, Diag *d)
 	for (int k = 0; k < nk; k++) {
 		if (outs[nv + k] == IR_NONE)
 			continue;
-		uint32_t *el;
-		int cnt;
-		if (ctl_seq_elems(g, ni, ins[2 + nv + k], &el, &cnt, d) < 0)
-			return -1;
-		uint32_t id = ctl_node(g, OP_SEQ_CONCAT, name, "stack", opset, el, cnt, &outs[nv + k], 1);
+		uint32_t id = ctl_node(g, OP_SEQ_CONCAT, name, "stack", opset,
+				       ins + 2 + nv + (size_t)k * (size_t)iter, (int)iter, &outs[nv + k], 1);
 		ctl_set_int(g, id, "axis", 0);
 		ctl_set_int(g, id, "new_axis", 1);
-		free(el);
 	}
 	return OP_LOWERED;
 }
 
-static int loop_infer(Graph *g, Node *n, Diag *d)
+/* Inlines iteration `iter` of node ni and replaces ni by the continuation. */
+static int loop_step(Graph *g, uint32_t ni, Graph *body, int nv, int nk, int64_t iter, Diag *d)
 {
-	uint32_t ni = ctl_id(g, n);
-	Graph *body = body_of(g, n, "body", d);
-	if (!body)
-		return -1;
-	int nv = body->ninputs - 2, nk = body->noutputs - 1 - nv;
-	bool rest = n->op == OP_LOOP_REST;
-	if (nv < 0 || nk < 0 || n->noutputs != nv + nk ||
-	    n->ninputs != 2 + nv + (rest ? nk : 0))
-		return ir_node_error(d, g, n, "has %d inputs and %d outputs, but its body takes %d "
-				     "inputs and gives %d outputs", n->ninputs, n->noutputs,
-				     body->ninputs, body->noutputs);
-	int64_t iter = ir_attr_int(n, "iter", 0);
-	if (iter >= CTL_MAX_NODES)
-		return ir_node_error(d, g, n, "the loop runs more than %d iterations; cnnc unrolls "
-				     "loops at compile time", CTL_MAX_NODES);
-	if (ir_has_in(n, 0)) {
-		const int64_t *m;
-		int64_t cnt;
-		if (op_const_ints(g, n, 0, &m, &cnt, d) < 0)
-			return -1;
-		if (cnt != 1)
-			return ir_node_error(d, g, n, "trip count must hold one element, not %lld",
-					     (long long)cnt);
-		if (m[0] <= iter)
-			return loop_finish(g, ni, nv, nk, d);
-	}
-	if (ir_has_in(n, 1)) {
-		bool c = false;
-		if (const_bool(g, n, 1, &c, d) < 0)
-			return -1;
-		if (!c)
-			return loop_finish(g, ni, nv, nk, d);
-	}
-	n = ir_node(g, ni);
+	const Node *n = ir_node(g, ni);
 	const char *name = ctl_name(g, ni);
+	bool rest = n->op == OP_LOOP_REST, has_m = ir_has_in(n, 0), has_c = ir_has_in(n, 1);
+	size_t nnext = 2 + (size_t)nv + (size_t)nk * (size_t)(iter + 1);
 	uint32_t *ins = must(calloc((size_t)body->ninputs + 1, sizeof *ins));
 	uint32_t *outs = must(calloc((size_t)body->noutputs + 1, sizeof *outs));
-	uint32_t *next = must(calloc((size_t)(2 + nv + nk) + 1, sizeof *next));
+	uint32_t *next = must(calloc(nnext + 1, sizeof *next));
+	uint32_t *old = must(arena_memdup(g->arena, n->inputs, ((size_t)n->ninputs + 1) * sizeof *old));
+	int rc = -1;
 	ins[0] = ctl_const_i64(g, "iter", iter);
-	if (ir_has_in(n, 1)) {
-		ins[1] = n->inputs[1];
+	if (has_c) {
+		ins[1] = old[1];
 	} else {
 		uint8_t t = 1;
 		Shape sc = {0, {0}};
 		ins[1] = ir_add_const(g, "cond", DT_BOOL, &sc, &t);
 	}
-	n = ir_node(g, ni);
 	for (int k = 0; k < nv; k++)
-		ins[2 + k] = n->inputs[2 + k];
-	int rc = -1;
+		ins[2 + k] = old[2 + k];
 	if (ctl_inline(g, ni, body, ins, outs, arena_printf(g->arena, "%s/i%lld_", name,
 							     (long long)iter), d) < 0)
 		goto out;
-	n = ir_node(g, ni);
-	next[0] = IR_NONE;
-	if (ir_has_in(n, 0))
-		next[0] = n->inputs[0];
-	next[1] = ir_has_in(n, 1) ? outs[0] : IR_NONE;
+	next[0] = has_m ? old[0] : IR_NONE;
+	next[1] = has_c ? outs[0] : IR_NONE; /* without a cond input the body's is ignored */
 	for (int k = 0; k < nv; k++)
 		next[2 + k] = outs[1 + k];
 	for (int k = 0; k < nk; k++) {
-		/* append this iteration's scan value to the accumulated sequence */
-		uint32_t acc = rest ? ir_node(g, ni)->inputs[2 + nv + k] : IR_NONE;
-		uint32_t *el = NULL;
-		int cnt = 0;
-		if (acc != IR_NONE && ctl_seq_elems(g, ni, acc, &el, &cnt, d) < 0)
-			goto out;
-		uint32_t *all = must(calloc((size_t)cnt + 2, sizeof *all));
-		if (cnt)
-			memcpy(all, el, (size_t)cnt * sizeof *all);
-		all[cnt] = outs[1 + nv + k];
-		next[2 + nv + k] = ctl_temp(g, "scan_acc");
-		ctl_node(g, OP_SEQUENCE_CONSTRUCT, name, "acc", 0, all, cnt + 1, &next[2 + nv + k], 1);
-		free(all);
-		free(el);
+		uint32_t *dst = next + 2 + nv + (size_t)k * (size_t)(iter + 1);
+		if (rest && iter)
+			memcpy(dst, old + 2 + nv + (size_t)k * (size_t)iter, (size_t)iter * sizeof *dst);
+		dst[iter] = outs[1 + nv + k];
 	}
 	n = ir_node(g, ni);
 	uint32_t *o = must(arena_memdup(g->arena, n->outputs, ((size_t)n->noutputs + 1) * sizeof *o));
 	int nout = n->noutputs, opset = n->opset;
-	const Attr *ba = ir_attr(n, "body");
-	Attr battr = *ba;
+	Attr battr = *ir_attr(n, "body");
 	ir_kill_node(g, ni);
 	/* the continuation keeps one name, however many iterations are peeled off */
-	uint32_t id = rest ? ir_add_node(g, OP_LOOP_REST, name, next, 2 + nv + nk, o, nout)
-			   : ctl_node(g, OP_LOOP_REST, name, "rest", opset, next, 2 + nv + nk, o, nout);
+	uint32_t id = rest ? ir_add_node(g, OP_LOOP_REST, name, next, (int)nnext, o, nout)
+			   : ctl_node(g, OP_LOOP_REST, name, "rest", opset, next, (int)nnext, o, nout);
 	ir_node(g, id)->opset = opset;
 	ctl_set_attr(g, id, &battr);
 	ctl_set_int(g, id, "iter", iter + 1);
@@ -424,6 +375,43 @@ out:
 	free(outs);
 	free(next);
 	return rc;
+}
+
+static int loop_infer(Graph *g, Node *n, Diag *d)
+{
+	uint32_t ni = ctl_id(g, n);
+	Graph *body = body_of(g, n, "body", d);
+	if (!body)
+		return -1;
+	int nv = body->ninputs - 2, nk = body->noutputs - 1 - nv;
+	int64_t iter = ir_attr_int(n, "iter", 0);
+	if (iter < 0 || iter >= CTL_MAX_NODES)
+		return ir_node_error(d, g, n, "the loop runs more than %d iterations; cnnc unrolls "
+				     "loops at compile time", CTL_MAX_NODES);
+	if (nv < 0 || nk < 0 || n->noutputs != nv + nk ||
+	    n->ninputs != 2 + nv + (n->op == OP_LOOP_REST ? nk * (int)iter : 0))
+		return ir_node_error(d, g, n, "has %d inputs and %d outputs, but its body takes %d "
+				     "inputs and gives %d outputs", n->ninputs, n->noutputs,
+				     body->ninputs, body->noutputs);
+	if (ir_has_in(n, 0)) {
+		const int64_t *m;
+		int64_t cnt;
+		if (op_const_ints(g, n, 0, &m, &cnt, d) < 0)
+			return -1;
+		if (cnt != 1)
+			return ir_node_error(d, g, n, "trip count must hold one element, not %lld",
+					     (long long)cnt);
+		if (m[0] <= iter)
+			return loop_finish(g, ni, nv, nk, iter, d);
+	}
+	if (ir_has_in(n, 1)) {
+		bool c = false;
+		if (const_bool(g, n, 1, &c, d) < 0)
+			return -1;
+		if (!c)
+			return loop_finish(g, ni, nv, nk, iter, d);
+	}
+	return loop_step(g, ni, body, nv, nk, iter, d);
 }
 
 const OpDef opdef_LOOP = {loop_infer, NULL, NULL, NULL, 0};
