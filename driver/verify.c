@@ -423,11 +423,13 @@ static int verify_set(Verify *v, const char *set)
 	/* bind every input's shape; bind values the compiler asks for */
 	Options opt = v->base;
 	opt.shapes = arena_alloc(v->a, (size_t)(nin + v->base.nshapes + 1) * sizeof(ShapeBinding));
-	memcpy(opt.shapes, v->base.shapes, (size_t)v->base.nshapes * sizeof(ShapeBinding));
+	if (v->base.nshapes)
+		memcpy(opt.shapes, v->base.shapes, (size_t)v->base.nshapes * sizeof(ShapeBinding));
 	for (int k = 0; k < nin; k++)
 		opt.shapes[opt.nshapes++] = bind_from(v, v->names[k], &din[k]);
 	ValueBinding *vals = arena_alloc(v->a, (size_t)(nin + v->base.nvalues + 1) * sizeof(ValueBinding));
-	memcpy(vals, v->base.values, (size_t)v->base.nvalues * sizeof(ValueBinding));
+	if (v->base.nvalues)
+		memcpy(vals, v->base.values, (size_t)v->base.nvalues * sizeof(ValueBinding));
 	int nvals = v->base.nvalues;
 	for (;;) {
 		opt.values = vals;

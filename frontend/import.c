@@ -274,7 +274,9 @@ static int convert_attr(Importer *im, Graph *g, Attr *a, const Onnx__AttributePr
 		break;
 	case AT_INTS:
 		a->n = ap->n_ints;
-		a->ints = arena_memdup(ar, ap->ints, (a->n + 1) * sizeof(int64_t));
+		a->ints = arena_alloc(ar, (a->n + 1) * sizeof(int64_t));
+		if (a->ints && a->n)
+			memcpy(a->ints, ap->ints, a->n * sizeof(int64_t));
 		break;
 	case AT_STRINGS:
 		a->n = ap->n_strings;
