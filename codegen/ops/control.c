@@ -186,7 +186,6 @@ static int select_split(Graph *g, uint32_t ni, Diag *d)
 			continue;
 		}
 		if (va->vtype == VT_OPTIONAL) {
-			const Value *vb = ir_value(g, b);
 			if (va->none) {
 				uint32_t id = ctl_node(g, OP_OPTIONAL, name, "none", opset, NULL, 0, &outs[k], 1);
 				ctl_set_int(g, id, "cnnc_dtype", va->dtype);
@@ -200,7 +199,6 @@ static int select_split(Graph *g, uint32_t ni, Diag *d)
 			uint32_t in3[3] = {cond, ea, eb};
 			ctl_node(g, OP_IF_SELECT, name, "select", opset, in3, 3, &sel, 1);
 			ctl_node(g, OP_OPTIONAL, name, "wrap", opset, &sel, 1, &outs[k], 1);
-			(void)vb;
 			continue;
 		}
 		uint32_t *ea, *eb;
