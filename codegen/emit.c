@@ -29,25 +29,36 @@ typedef struct Cg {
 
 /* ------------------------------------------------------------ constants */
 
+/* Writes n bytes as C string literal text, 96 source bytes a line: printable
+   characters as themselves, the rest as 3-digit octal escapes (never followed by
+   an ambiguous digit). Hand-rolled because printf per byte made this the slowest
+   part of compiling large models. */
 static void emit_bytes(Out *o, const unsigned char *p, int64_t n)
 {
-	int col = 0;
-	out_printf(o, "\t\"");
-	for (int64_t i = 0; i < n; i++) {
-		unsigned char c = p[i];
-		if (col >= 96) {
-			out_printf(o, "\"\n\t\"");
-			col = 0;
+	char line[4 * 96 + 16];
+	int64_t i = 0;
+	do {
+		int k = 0, col = 0;
+		line[k++] = '\t';
+		line[k++] = '"';
+		for (; i < n && col < 96; i++) {
+			unsigned char c = p[i];
+			if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
+				line[k++] = (char)c;
+				col++;
+			} else {
+				line[k++] = '\\';
+				line[k++] = (char)('0' + (c >> 6));
+				line[k++] = (char)('0' + ((c >> 3) & 7));
+				line[k++] = (char)('0' + (c & 7));
+				col += 4;
+			}
 		}
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
-			out_write(o, (const char *)&c, 1);
-			col++;
-		} else {
-			out_printf(o, "\\%03o", c);
-			col += 4;
-		}
-	}
-	out_printf(o, "\"");
+		line[k++] = '"';
+		if (i < n)
+			line[k++] = '\n';
+		out_write(o, line, (size_t)k);
+	} while (i < n);
 }
 
 static void emit_const(Cg *cg, uint32_t id)
@@ -92,9 +103,17 @@ static const char *operand(const Cg *cg, uint32_t v, char *buf, size_t n)
 	const Value *val = ir_value(g, v);
 	uint32_t r = ir_storage(g, v);
 	const Value *root = ir_value(g, r);
-	const char *ct = cg_ctype(val->dtype);
-	if (val->dtype == DT_STRING) { /* arrays of string pointers */
-		if (root->data && cg->wname[r])
+	/* pointer types for reading and for writing (strings: arrays of const char *) */
+	char ro[64], rw[64];
+	if (val->dtype == DT_STRING) {
+		snprintf(ro, sizeof ro, "const char *const *");
+		snprintf(rw, sizeof rw, "const char **");
+	} else {
+		snprintf(ro, sizeof ro, "const %s *", cg_ctype(val->dtype));
+		snprintf(rw, sizeof rw, "%s *", cg_ctype(val->dtype));
+	}
+	if (root->data && cg->wname[r]) {
+		if (root->dtype == DT_STRING)
 			snprintf(buf, n, "%s", cg->wname[r]);
 		else if (root->is_input)
 			snprintf(buf, n, "(const char *const *)inputs[%d]",
@@ -103,17 +122,13 @@ static const char *operand(const Cg *cg, uint32_t v, char *buf, size_t n)
 			snprintf(buf, n, "(const char **)outputs[%d]",
 				 graph_index(g->outputs, g->noutputs, r));
 		else
-			snprintf(buf, n, "(const char **)(ws + %lld)", (long long)root->offset);
-		return buf;
-	}
-	if (root->data && cg->wname[r]) {
-		snprintf(buf, n, "(const %s *)%s.v", ct, cg->wname[r]);
+			snprintf(buf, n, "(%s)%s.v", ro, cg->wname[r]);
 	} else if (root->is_input) {
-		snprintf(buf, n, "(const %s *)inputs[%d]", ct, graph_index(g->inputs, g->ninputs, r));
+		snprintf(buf, n, "(%s)inputs[%d]", ro, graph_index(g->inputs, g->ninputs, r));
 	} else if (root->is_output) {
-		snprintf(buf, n, "(%s *)outputs[%d]", ct, graph_index(g->outputs, g->noutputs, r));
+		snprintf(buf, n, "(%s)outputs[%d]", rw, graph_index(g->outputs, g->noutputs, r));
 	} else {
-		snprintf(buf, n, "(%s *)(ws + %lld)", ct, (long long)root->offset);
+		snprintf(buf, n, "(%s)(ws + %lld)", rw, (long long)root->offset);
 	}
 	return buf;
 }
@@ -178,7 +193,7 @@ static int emit_kernel(Cg *cg, uint32_t i, const char *fn)
 	}
 	for (int k = 0; k < n->noutputs; k++) {
 		const Value *v = op_outv(g, n, k);
-		if (!v)
+		if (!v || v->data) /* constant outputs (set by infer) are not written */
 			continue;
 		char *p = pnames + 16 * (size_t)(n->ninputs + k);
 		snprintf(p, 16, "y%d", k);
@@ -245,7 +260,7 @@ static void emit_call(Cg *cg, Out *o, uint32_t i, const char *fn)
 		if (ir_has_in(n, k))
 			out_printf(o, "%s%s", np++ ? ", " : "", operand(cg, n->inputs[k], buf, sizeof buf));
 	for (int k = 0; k < n->noutputs; k++)
-		if (ir_out(n, k) != IR_NONE)
+		if (ir_out(n, k) != IR_NONE && !ir_value(g, n->outputs[k])->data)
 			out_printf(o, "%s%s", np++ ? ", " : "", operand(cg, n->outputs[k], buf, sizeof buf));
 	if (n->scratch_bytes > 0)
 		out_printf(o, "%sws + %lld", np++ ? ", " : "", (long long)n->scratch_offset);
@@ -431,11 +446,11 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 			if (ir_has_in(n, k))
 				need[ir_storage(g, n->inputs[k])] = true;
 	}
-	for (int k = 0; k < g->noutputs; k++) /* copied out unless empty */
-		if (ir_bytes(ir_value(g, g->outputs[k])) > 0)
+	for (int k = 0; k < g->noutputs; k++)
+		if (ir_bytes(ir_value(g, g->outputs[k])) > 0) /* empty ones are never copied */
 			need[ir_storage(g, g->outputs[k])] = true;
-	for (int k = 0; k < g->ninputs; k++) /* frozen inputs, to check the caller's value */
-		if (ir_bytes(ir_value(g, g->inputs[k])) > 0)
+	for (int k = 0; k < g->ninputs; k++)
+		if (ir_bytes(ir_value(g, g->inputs[k])) > 0) /* compared at run time */
 			need[g->inputs[k]] = true;
 	for (uint32_t v = 0; v < g->nvalues; v++)
 		if (need[v] && ir_value(g, v)->data)
@@ -469,8 +484,8 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 	for (int k = 0; k < g->ninputs; k++) {
 		const Value *v = ir_value(g, g->inputs[k]);
 		if (v->data && ir_bytes(v) > 0 && v->dtype == DT_STRING)
-			out_printf(c, "\tfor (size_t i = 0; i < %lld; i++)\n\t\tif (strcmp(((const char *const "
-				   "*)inputs[%d])[i], %s[i]) != 0)\n\t\t\treturn 2;\n",
+			out_printf(c, "\tfor (size_t i = 0; i < %lld; i++)\n\t\tif (strcmp(((const char "
+				      "*const *)inputs[%d])[i], %s[i]) != 0)\n\t\t\treturn 2;\n",
 				   (long long)ir_numel(v), k, cg.wname[g->inputs[k]]);
 		else if (v->data && ir_bytes(v) > 0)
 			out_printf(c, "\tif (memcmp(inputs[%d], %s.b, %lld) != 0)\n\t\treturn 2;\n", k,

@@ -16,9 +16,38 @@ static void log_line(const char *line)
 	fprintf(stderr, "cnnc: %s\n", line);
 }
 
-int drv_compile(const char *path, const Options *opt, const char *header_name, Out *c, Out *h,
+/* SIMD width in floats for a target; for the host, what this machine's CPU has
+   (the generated code is then to be built with -march=native). */
+static int vector_width(Target t)
+{
+	switch (t) {
+	case TARGET_GENERIC: return 0;
+	case TARGET_X86_64_V3: return 8;
+	case TARGET_X86_64_V4: return 16;
+	case TARGET_AARCH64: return 4;
+	case TARGET_HOST:
+	default:
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+		__builtin_cpu_init();
+		if (__builtin_cpu_supports("avx512f"))
+			return 16;
+		if (__builtin_cpu_supports("avx2"))
+			return 8;
+		return 4;
+#elif defined(__aarch64__)
+		return 4;
+#else
+		return 0;
+#endif
+	}
+}
+
+int drv_compile(const char *path, const Options *user, const char *header_name, Out *c, Out *h,
 		Graph **g_out, Diag *d)
 {
+	Options local = user ? *user : (Options){0};
+	const Options *opt = &local;
+	local.vector_width = vector_width(local.target);
 	Graph *g = fe_load_model(path, opt, d);
 	if (!g)
 		return -1;

@@ -190,7 +190,9 @@ int64_t dtype_get_i64(DType t, const void *data, int64_t i)
 	case DT_INT64: return ((const int64_t *)data)[i];
 	case DT_UINT32: return ((const uint32_t *)data)[i];
 	case DT_UINT64: return (int64_t)((const uint64_t *)data)[i];
-	case DT_FLOAT: case DT_DOUBLE: case DT_FLOAT16: case DT_BFLOAT16: {
+	case DT_FLOAT: case DT_DOUBLE: case DT_FLOAT16: case DT_BFLOAT16: case DT_FLOAT8E4M3FN:
+	case DT_FLOAT8E4M3FNUZ: case DT_FLOAT8E5M2: case DT_FLOAT8E5M2FNUZ: case DT_FLOAT4E2M1:
+	case DT_FLOAT8E8M0: {
 		double v = dtype_get_f64(t, data, i);
 		if (isnan(v))
 			return 0;

@@ -222,6 +222,22 @@ void ir_replace_uses(Graph *g, uint32_t from, uint32_t to)
 			g->outputs[j] = to;
 }
 
+int ir_consumers(const Graph *g, uint32_t v, uint32_t *nodes, int max)
+{
+	int c = 0;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		const Node *n = &g->nodes[i];
+		for (int j = 0; j < n->ninputs; j++)
+			if (n->inputs[j] == v) {
+				if (c < max)
+					nodes[c] = i;
+				c++;
+				break;
+			}
+	}
+	return c;
+}
+
 int ir_use_count(const Graph *g, uint32_t v)
 {
 	int c = 0;
@@ -390,6 +406,45 @@ size_t ir_attr_floats(const Node *n, const char *name, const double **out)
 	return a->n;
 }
 
+static Attr *set_attr(Graph *g, uint32_t id, const char *name, AttrType type)
+{
+	Node *n = ir_node(g, id);
+	for (int i = 0; i < n->nattrs; i++)
+		if (strcmp(n->attrs[i].name, name) == 0) {
+			memset(&n->attrs[i], 0, sizeof n->attrs[i]);
+			n->attrs[i].name = must(arena_strdup(g->arena, name));
+			n->attrs[i].type = type;
+			return &n->attrs[i];
+		}
+	Attr *attrs = must(arena_alloc(g->arena, (size_t)(n->nattrs + 1) * sizeof *attrs));
+	if (n->nattrs)
+		memcpy(attrs, n->attrs, (size_t)n->nattrs * sizeof *attrs);
+	n->attrs = attrs;
+	Attr *a = &attrs[n->nattrs++];
+	a->name = must(arena_strdup(g->arena, name));
+	a->type = type;
+	return a;
+}
+
+void ir_set_attr_int(Graph *g, uint32_t id, const char *name, int64_t v)
+{
+	set_attr(g, id, name, AT_INT)->i = v;
+}
+
+void ir_set_attr_float(Graph *g, uint32_t id, const char *name, double v)
+{
+	set_attr(g, id, name, AT_FLOAT)->f = v;
+}
+
+void ir_set_attr_ints(Graph *g, uint32_t id, const char *name, const int64_t *v, size_t n)
+{
+	Attr *a = set_attr(g, id, name, AT_INTS);
+	a->ints = must(arena_alloc(g->arena, (n + 1) * sizeof *v));
+	if (n)
+		memcpy(a->ints, v, n * sizeof *v);
+	a->n = n;
+}
+
 int64_t ir_numel(const Value *v)
 {
 	return shape_numel(&v->shape);
@@ -398,6 +453,17 @@ int64_t ir_numel(const Value *v)
 int64_t ir_bytes(const Value *v)
 {
 	int64_t n = ir_numel(v);
+	return n < 0 ? -1 : dtype_bytes(v->dtype, n);
+}
+
+int64_t ir_storage_bytes(const Value *v)
+{
+	if (v->layout <= 0 || v->shape.rank < 3)
+		return ir_bytes(v);
+	Shape s = v->shape;
+	int64_t b = v->layout;
+	s.dims[1] = (s.dims[1] + b - 1) / b * b;
+	int64_t n = shape_numel(&s);
 	return n < 0 ? -1 : dtype_bytes(v->dtype, n);
 }
 

@@ -202,7 +202,9 @@ typedef struct Value {
 	uint32_t alias;    /* value whose storage this one shares (views), IR_NONE if own */
 	uint32_t outer;    /* in a subgraph: the enclosing graph's value this name refers to */
 	int64_t offset;    /* byte offset in the workspace, -1 until planned */
-	int layout;        /* codegen layout tag (0: dense row-major ONNX order) */
+	int layout;        /* 0: dense row-major ONNX order; b > 0: channel-blocked "NCHWc":
+			      rank >= 3, stored as [N][ceil(C/b)][spatial...][b], the lanes
+			      past C zero or ignored (set by select_layout) */
 } Value;
 
 typedef struct Node {
@@ -281,6 +283,9 @@ void ir_replace_uses(Graph *g, uint32_t from, uint32_t to);
 int ir_sort(Graph *g, Diag *d);
 /* Follows v's alias chain to the value that owns the storage. */
 uint32_t ir_storage(const Graph *g, uint32_t v);
+/* Ids of the nodes that read v (each node once), up to max; returns how many
+   there are in all. */
+int ir_consumers(const Graph *g, uint32_t v, uint32_t *nodes, int max);
 /* Number of node inputs reading v, plus 1 if it is a graph output. */
 int ir_use_count(const Graph *g, uint32_t v);
 /* Fills order[] with node ids in a topological order; -1 (with diagnostic) on a cycle
@@ -296,6 +301,11 @@ const char *ir_attr_str(const Node *n, const char *name, const char *dflt);
 size_t ir_attr_ints(const Node *n, const char *name, const int64_t **out);
 size_t ir_attr_floats(const Node *n, const char *name, const double **out);
 
+/* Sets (adds or replaces) an attribute of node id; data is copied into the arena. */
+void ir_set_attr_int(Graph *g, uint32_t id, const char *name, int64_t v);
+void ir_set_attr_float(Graph *g, uint32_t id, const char *name, double v);
+void ir_set_attr_ints(Graph *g, uint32_t id, const char *name, const int64_t *v, size_t n);
+
 /* Input k of n, or IR_NONE when k is out of range or the input is absent. */
 static inline uint32_t ir_in(const Node *n, int k) { return k < n->ninputs ? n->inputs[k] : IR_NONE; }
 static inline uint32_t ir_out(const Node *n, int k) { return k < n->noutputs ? n->outputs[k] : IR_NONE; }
@@ -303,6 +313,9 @@ static inline bool ir_has_in(const Node *n, int k) { return ir_in(n, k) != IR_NO
 /* Element count of a typed value. */
 int64_t ir_numel(const Value *v);
 int64_t ir_bytes(const Value *v);
+/* Bytes the value occupies in memory in its layout (channel blocks padded); -1 on
+   overflow. Equal to ir_bytes() for layout 0. */
+int64_t ir_storage_bytes(const Value *v);
 
 /* Records "<file>: node '<name>' (<Op>): <message>". Returns -1. */
 int ir_node_error(Diag *d, const Graph *g, const Node *n, const char *fmt, ...)
@@ -342,6 +355,8 @@ typedef struct Options {
 	ValueBinding *values;
 	int nvalues;
 	Target target;
+	int vector_width; /* floats per SIMD vector the code may use (0: portable scalar C);
+			     set by the driver from target */
 	int verbose;
 	const char *dump_after; /* pass name for -d, "all" for every pass */
 } Options;

@@ -13,8 +13,9 @@ Gelu; some models are IR 3 with every initializer also listed as a graph input,
 others IR 6-8 with opsets 7 to 17.
 
 Key decision: every model is built eagerly. Each builder call emits an ONNX node
-and also evaluates it with numpy in float64 on a seeded calibration input, so
-weights can be scaled from real activations: BatchNormalization gets running
+and also evaluates it with numpy in float64 on seeded calibration inputs (a
+batch of 8 for the small models, 1 for the ImageNet-size ones), so weights can
+be scaled from real activations: BatchNormalization gets running
 statistics near the true ones (as after training) and convolutions without
 BatchNorm are rescaled to unit output (LSUV-style). That keeps activations in a
 sane range through 100+ layers. The same trace replays on any input (--check),
@@ -214,12 +215,13 @@ class Graph:
     """One model under construction: ONNX nodes plus their eager float64 values."""
 
     def __init__(self, name, seed, opset, ir, init_inputs=False, const_nodes=True,
-             names='num', batch=None):
+             names='num', batch=None, calib_batch=1):
         self.name, self.opset, self.ir = name, opset, ir
         self.init_inputs = init_inputs  # IR 3 style: initializers are graph inputs too
         self.const_nodes = const_nodes  # constants as Constant nodes, else initializers
         self.names = names              # 'num': "123"; 'path': "/Conv_3/output_0"
         self.batch = batch              # symbolic name of dim 0 of inputs/outputs
+        self.calib_batch = calib_batch  # images in the calibration input (its dim 0)
         self.rng = np.random.RandomState(seed)
         self.calib = np.random.RandomState(seed + 7919)
         self.nodes, self.trace = [], []
@@ -240,7 +242,8 @@ class Graph:
 
     # -- graph interface
     def input(self, name, shape):
-        v = self.calib.standard_normal(shape).astype(F32).astype(np.float64)
+        v = self.calib.standard_normal([self.calib_batch] + list(shape[1:]))
+        v = v.astype(F32).astype(np.float64)
         self.inputs.append((name, list(shape)))
         self.env[name] = v
         return name
@@ -312,9 +315,8 @@ class Graph:
 
     def model(self):
         def vi(name, shape, dt=TensorProto.FLOAT):
-            dims = list(shape)
-            if self.batch and dims and dims[0] == 1:
-                dims[0] = self.batch
+            dims = list(shape)  # dim 0 is the batch: 1 (the calibration input's may differ)
+            dims[0] = self.batch or 1
             return helper.make_tensor_value_info(name, dt, dims)
         inits = [onnx.numpy_helper.from_array(a, n) for n, a in self.params.items()]
         ins = [vi(n, s) for n, s in self.inputs]
@@ -564,7 +566,7 @@ class Graph:
 # -------------------------------------------------------------------- the models
 
 def lenet():
-    g = Graph('lenet', 101, opset=8, ir=3, init_inputs=True, const_nodes=False)
+    g = Graph('lenet', 101, opset=8, ir=3, init_inputs=True, const_nodes=False, calib_batch=8)
     x = g.input('input', [1, 1, 28, 28])
     x = g.maxpool(g.relu(g.conv(x, 6, 5, pads=[2, 2, 2, 2], norm=1.0)), 2, 2)
     x = g.maxpool(g.relu(g.conv(x, 16, 5, pads=[0, 0, 0, 0], norm=1.0)), 2, 2)
@@ -577,7 +579,7 @@ def lenet():
 
 def resnet8():
     """MLPerf Tiny's CIFAR-10 ResNet-8, with a dynamic batch."""
-    g = Graph('resnet8', 102, opset=11, ir=6, batch='batch_size')
+    g = Graph('resnet8', 102, opset=11, ir=6, batch='batch_size', calib_batch=8)
     x = g.conv_bn(g.input('input', [1, 3, 32, 32]), 16, 3)
     for cout, s in ((16, 1), (32, 2), (64, 2)):
         y = g.conv_bn(x, cout, 3, s)
@@ -591,7 +593,7 @@ def resnet8():
 
 def dscnn():
     """MLPerf Tiny's keyword-spotting DS-CNN as tf2onnx writes it (SAME pads, MatMul+Add)."""
-    g = Graph('dscnn', 103, opset=13, ir=7, names='path')
+    g = Graph('dscnn', 103, opset=13, ir=7, names='path', calib_batch=8)
     x = g.input('input', [1, 1, 49, 10])
     x = g.conv_bn(x, 64, (10, 4), 2, pads=[4, 1, 5, 2], eps=1e-3)
     for _ in range(4):
@@ -607,7 +609,7 @@ def dscnn():
 
 def mobilenetv1_025():
     """MobileNetV1 alpha 0.25 for visual wake words (96x96, 2 classes), TF-style pads."""
-    g = Graph('mobilenetv1_025', 104, opset=12, ir=7)
+    g = Graph('mobilenetv1_025', 104, opset=12, ir=7, calib_batch=8)
     x = g.input('input', [1, 3, 96, 96])
     x = g.conv_bn(x, 8, 3, 2, pads=[0, 0, 1, 1], act='relu6', eps=1e-3)
     cfg = [(16, 1), (32, 2), (32, 1), (64, 2), (64, 1), (128, 2)] + [(128, 1)] * 5 + [(256, 2), (256, 1)]
@@ -616,14 +618,14 @@ def mobilenetv1_025():
         x = g.conv_bn(x, cin, 3, s, pads=[1, 1, 1, 1] if s == 1 else [0, 0, 1, 1], group=cin,
                   act='relu6', eps=1e-3)
         x = g.conv_bn(x, cout, 1, pads=[0, 0, 0, 0], act='relu6', eps=1e-3)
-    x = g.reshape(g.gap(x), [1, 256])
+    x = g.reshape(g.gap(x), [-1, 256])
     g.output(g.softmax(g.gemm(x, 2, norm=2.0), -1), 'output')
     return g
 
 
 def vgg_small():
     """A small VGG-style CNN for 32x32 images, without BatchNorm."""
-    g = Graph('vgg_small', 105, opset=9, ir=4)
+    g = Graph('vgg_small', 105, opset=9, ir=4, calib_batch=8)
     x = g.input('input', [1, 3, 32, 32])
     for c in (16, 32, 64):
         x = g.relu(g.conv(x, c, 3, norm=1.0))
@@ -637,7 +639,7 @@ def vgg_small():
 
 def lstm_kws():
     """A two-layer LSTM keyword spotter on 49x10 MFCC frames (batch_first, as PyTorch exports)."""
-    g = Graph('lstm_kws', 106, opset=14, ir=7)
+    g = Graph('lstm_kws', 106, opset=14, ir=7, calib_batch=8)
     x = g.transpose(g.input('input', [1, 49, 10]), [1, 0, 2])
     hs = 64
     for layer in range(2):
@@ -658,7 +660,7 @@ def lstm_kws():
 def transformer():
     """One post-norm transformer encoder layer (PyTorch's nn.TransformerEncoderLayer with
     Gelu) plus mean pooling and a classifier: two outputs."""
-    g = Graph('transformer', 107, opset=17, ir=8, names='path')
+    g = Graph('transformer', 107, opset=17, ir=8, names='path', calib_batch=8)
     seq, dm, heads, dff = 32, 64, 4, 256
     dh = dm // heads
     x = g.input('input', [1, seq, dm])
@@ -675,7 +677,7 @@ def transformer():
     v_ = g.transpose(heads_view(g.linear(x, dm, name='attn.v')), [0, 2, 1, 3])
     sc = g.div(g.op('MatMul', [q_, k_], np.matmul), g.const(math.sqrt(dh), F32))
     att = g.op('MatMul', [g.softmax(sc, -1), v_], np.matmul)
-    att = g.reshape(g.transpose(att, [0, 2, 1, 3]), [1, seq, dm])
+    att = g.reshape(g.transpose(att, [0, 2, 1, 3]), [-1, seq, dm])
     x = g.add(x, g.linear(att, dm, name='attn.out'))
 
     def layernorm(t, name):
@@ -698,7 +700,7 @@ def transformer():
 def yolo_head():
     """A tiny YOLOv5-style detector: strided conv backbone, nearest upsample + concat neck,
     two Detect heads decoded in the graph (sigmoid, grid, anchors) as YOLOv5 exports."""
-    g = Graph('yolo_head', 108, opset=13, ir=7, names='path')
+    g = Graph('yolo_head', 108, opset=13, ir=7, names='path', calib_batch=8)
     na, nc = 3, 4
     no = 5 + nc
     x = g.input('images', [1, 3, 96, 96])
@@ -713,7 +715,7 @@ def yolo_head():
     for feat, stride in ((n3, 8), (p4, 16)):
         hh, ww = g.val(feat).shape[2:]
         p = g.conv(feat, na * no, 1, pads=[0, 0, 0, 0], norm=1.5)
-        p = g.transpose(g.reshape(p, [1, na, no, hh, ww]), [0, 1, 3, 4, 2])
+        p = g.transpose(g.reshape(p, [-1, na, no, hh, ww]), [0, 1, 3, 4, 2])
         p = g.sigmoid(p)
         xy, wh, conf = g.split(p, [2, 2, no - 4], axis=4)
         yv, xv = np.meshgrid(np.arange(hh), np.arange(ww), indexing='ij')
@@ -724,14 +726,14 @@ def yolo_head():
         wh = g.op('Pow', [g.mul(wh, g.const(2.0, F32)), g.const(2.0, F32)], np.power)
         wh = g.mul(wh, g.param(agrid, 'anchor_grid%d' % stride))
         y = g.concat([xy, wh, conf], axis=4)
-        outs.append(g.reshape(y, [1, na * hh * ww, no]))
+        outs.append(g.reshape(y, [-1, na * hh * ww, no]))
     g.output(g.concat(outs, axis=1), 'output')
     return g
 
 
 def unet():
     """A small U-Net (64x64, base 8 channels): ConvTranspose and bilinear Resize up paths."""
-    g = Graph('unet', 109, opset=11, ir=6)
+    g = Graph('unet', 109, opset=11, ir=6, calib_batch=8)
     x = g.input('input', [1, 3, 64, 64])
 
     def double(t, c):
@@ -936,6 +938,10 @@ MODELS = {
 }
 
 
+# other names the models are known by (bench/run.sh uses these)
+ALIASES = {'lenet5': 'lenet', 'squeezenet11': 'squeezenet1_1'}
+
+
 def describe(g):
     v = [g.env[o] for o in g.outputs]
     return ', '.join('%s%s std %.3g max %.3g' % (o, list(a.shape), a.std(), np.abs(a).max())
@@ -943,24 +949,30 @@ def describe(g):
 
 
 def check(g, case):
-    """Compares ORT's reference outputs with this script's float64 evaluation."""
-    sdir = os.path.join(case, 'test_data_set_0')
-    feeds = {}
-    for k, (name, _) in enumerate(g.inputs):
-        t = onnx.load_tensor(os.path.join(sdir, 'input_%d.pb' % k))
-        feeds[name] = onnx.numpy_helper.to_array(t).astype(np.float64)
+    """Compares ORT's reference outputs (every data set of `case`) with this
+    script's float64 evaluation of the same inputs."""
+    sets = sorted(d for d in os.listdir(case) if d.startswith('test_data_set_'))
+    if not sets:
+        return False, 'no test_data_set_* in ' + case
     worst = 0.0
     msgs = []
-    for k, got in enumerate(g.replay(feeds)):
-        t = onnx.load_tensor(os.path.join(sdir, 'output_%d.pb' % k))
-        ref = onnx.numpy_helper.to_array(t).astype(np.float64)
-        if ref.shape != got.shape:
-            return False, 'output %d: shape %s, float64 evaluation has %s' % (k, ref.shape, got.shape)
-        err = np.abs(ref - got)
-        rel = float((err / (np.abs(got) + 1e-3 * np.abs(got).max() + 1e-30)).max())
-        worst = max(worst, rel)
-        msgs.append('output %d: max abs err %.3g (|ref| max %.3g), worst rel %.3g'
-                % (k, err.max(), np.abs(got).max(), rel))
+    for sd in sets:
+        sdir = os.path.join(case, sd)
+        feeds = {}
+        for k, (name, _) in enumerate(g.inputs):
+            t = onnx.load_tensor(os.path.join(sdir, 'input_%d.pb' % k))
+            feeds[name] = onnx.numpy_helper.to_array(t).astype(np.float64)
+        for k, got in enumerate(g.replay(feeds)):
+            t = onnx.load_tensor(os.path.join(sdir, 'output_%d.pb' % k))
+            ref = onnx.numpy_helper.to_array(t).astype(np.float64)
+            if ref.shape != got.shape:
+                return False, '%s output %d: shape %s, float64 evaluation has %s' % (
+                    sd, k, ref.shape, got.shape)
+            err = np.abs(ref - got)
+            rel = float((err / (np.abs(got) + 1e-3 * np.abs(got).max() + 1e-30)).max())
+            worst = max(worst, rel)
+            msgs.append('set %s output %d: max abs err %.3g (|ref| max %.3g, std %.3g)'
+                        % (sd[len('test_data_set_'):], k, err.max(), np.abs(got).max(), got.std()))
     return worst < 1e-2, '; '.join(msgs)
 
 
@@ -975,17 +987,17 @@ def main():
     args = ap.parse_args()
     names = args.names or list(MODELS)
     for n in names:
-        if n not in MODELS:
+        if n not in MODELS and n not in ALIASES:
             sys.exit('make_models.py: unknown model %r (see --list)' % n)
     if args.list:
         for n in names:
-            print(n, MODELS[n][1])
+            print(n, MODELS[ALIASES.get(n, n)][1])
         return
     if not args.out and not args.check:
         ap.error('give --out DIR, --check DATA or --list')
     bad = 0
     for n in names:
-        g = MODELS[n][0]()
+        g = MODELS[ALIASES.get(n, n)][0]()
         if args.out:
             os.makedirs(args.out, exist_ok=True)
             data = g.model().SerializeToString()

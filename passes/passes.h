@@ -12,6 +12,10 @@ typedef int (*PassFn)(Graph *g, const Options *opt, Diag *d);
 
 int pass_infer_shapes(Graph *g, const Options *opt, Diag *d);
 int pass_eliminate_dead(Graph *g, const Options *opt, Diag *d);
+int pass_fold_batchnorm(Graph *g, const Options *opt, Diag *d);
+int pass_fuse_conv(Graph *g, const Options *opt, Diag *d);
+int pass_fuse_gemm(Graph *g, const Options *opt, Diag *d);
+int pass_select_layout(Graph *g, const Options *opt, Diag *d);
 int pass_plan_memory(Graph *g, const Options *opt, Diag *d);
 
 /* Runs the whole pipeline on g. Verbose output and -d dumps go to `log` (may be NULL). */

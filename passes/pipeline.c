@@ -16,6 +16,10 @@ static const struct {
 } pipeline[] = {
 	{"infer_shapes", pass_infer_shapes},   /* types and shapes; folds constants */
 	{"eliminate_dead", pass_eliminate_dead}, /* drops folded and unused nodes */
+	{"fold_batchnorm", pass_fold_batchnorm}, /* BN, per-channel Mul/Add into Conv weights */
+	{"fuse_conv", pass_fuse_conv},         /* Conv [+Add] [+act] -> blocked FusedConv */
+	{"fuse_gemm", pass_fuse_gemm},         /* Gemm/MatMul [+bias] [+act] -> FusedGemm */
+	{"select_layout", pass_select_layout}, /* NCHWc where it pays; Reorders between */
 	{"plan_memory", pass_plan_memory},     /* workspace offsets, views */
 };
 

@@ -5,7 +5,7 @@
  *    its input's storage unless it is a graph output; such nodes emit no code.
  * 2. Liveness: every buffer the workspace holds (a node's run-time output that is
  *    not a graph output, and each node's scratch) lives from its producer to its
- *    last reader, views of it included.
+ *    last reader, views of it included; OPF_SCRATCH_KEEP scratch lives to the end.
  * 3. Placement: buffers in decreasing size each take the lowest 64-byte aligned
  *    offset that overlaps no buffer live at the same time (greedy by size, the
  *    usual near-optimal heuristic). The liveness lower bound — the largest sum
@@ -49,7 +49,7 @@ static void make_views(Graph *g)
 		Value *y = ir_value(g, ir_out(n, 0));
 		const Value *x = ir_value(g, ir_in(n, 0));
 		if (y->is_output || y->data || y->vtype != VT_TENSOR || x->vtype != VT_TENSOR ||
-		    ir_bytes(x) != ir_bytes(y))
+		    ir_storage_bytes(x) != ir_storage_bytes(y) || x->layout != y->layout)
 			continue;
 		y->alias = ir_in(n, 0);
 	}
@@ -145,7 +145,7 @@ int pass_plan_memory(Graph *g, const Options *opt, Diag *d)
 		const Value *val = ir_value(g, v);
 		if (!needs_storage(val))
 			continue;
-		int64_t size = ir_bytes(val);
+		int64_t size = ir_storage_bytes(val);
 		if (size < 0) {
 			free(last);
 			free(bufs);
@@ -165,8 +165,9 @@ int pass_plan_memory(Graph *g, const Options *opt, Diag *d)
 			free(bufs);
 			return ir_node_error(d, g, n, "scratch buffer is too large");
 		}
+		uint32_t end = def->flags & OPF_SCRATCH_KEEP ? nn - 1 : i;
 		if (n->scratch_bytes > 0)
-			bufs[nb++] = (Buf){n->scratch_bytes, i, i, IR_NONE, i, 0};
+			bufs[nb++] = (Buf){n->scratch_bytes, i, end, IR_NONE, i, 0};
 	}
 	g->workspace_bound = lower_bound(bufs, nb, nn);
 	g->workspace_size = place(bufs, nb);

@@ -104,19 +104,52 @@ RT_FN float rt_q_small2f(uint8_t b, int eb, int mb, int bias, int kind)
 	return (b & signbit_) ? -v : v;
 }
 
-RT_FN uint8_t rt_q_to_e4m3fn(float x, int sat) { return rt_q_f2small(x, 4, 3, 7, RT_Q_FN, sat); }
-RT_FN uint8_t rt_q_to_e4m3fnuz(float x, int sat) { return rt_q_f2small(x, 4, 3, 8, RT_Q_UZ, sat); }
-RT_FN uint8_t rt_q_to_e5m2(float x, int sat) { return rt_q_f2small(x, 5, 2, 15, RT_Q_IEEE, sat); }
-RT_FN uint8_t rt_q_to_e5m2fnuz(float x, int sat) { return rt_q_f2small(x, 5, 2, 16, RT_Q_UZ, sat); }
-RT_FN uint8_t rt_q_to_e2m1(float x, int sat) { return rt_q_f2small(x, 2, 1, 1, RT_Q_NONAN, sat); }
-RT_FN float rt_q_from_e4m3fn(uint8_t b) { return rt_q_small2f(b, 4, 3, 7, RT_Q_FN); }
-RT_FN float rt_q_from_e4m3fnuz(uint8_t b) { return rt_q_small2f(b, 4, 3, 8, RT_Q_UZ); }
-RT_FN float rt_q_from_e5m2(uint8_t b) { return rt_q_small2f(b, 5, 2, 15, RT_Q_IEEE); }
-RT_FN float rt_q_from_e5m2fnuz(uint8_t b) { return rt_q_small2f(b, 5, 2, 16, RT_Q_UZ); }
-RT_FN float rt_q_from_e2m1(uint8_t b) { return rt_q_small2f((uint8_t)(b & 0x0fu), 2, 1, 1, RT_Q_NONAN); }
+RT_FN uint8_t rt_q_to_e4m3fn(float x, int sat)
+{
+	return rt_q_f2small(x, 4, 3, 7, RT_Q_FN, sat);
+}
+RT_FN uint8_t rt_q_to_e4m3fnuz(float x, int sat)
+{
+	return rt_q_f2small(x, 4, 3, 8, RT_Q_UZ, sat);
+}
+RT_FN uint8_t rt_q_to_e5m2(float x, int sat)
+{
+	return rt_q_f2small(x, 5, 2, 15, RT_Q_IEEE, sat);
+}
+RT_FN uint8_t rt_q_to_e5m2fnuz(float x, int sat)
+{
+	return rt_q_f2small(x, 5, 2, 16, RT_Q_UZ, sat);
+}
+RT_FN uint8_t rt_q_to_e2m1(float x, int sat)
+{
+	return rt_q_f2small(x, 2, 1, 1, RT_Q_NONAN, sat);
+}
+RT_FN float rt_q_from_e4m3fn(uint8_t b)
+{
+	return rt_q_small2f(b, 4, 3, 7, RT_Q_FN);
+}
+RT_FN float rt_q_from_e4m3fnuz(uint8_t b)
+{
+	return rt_q_small2f(b, 4, 3, 8, RT_Q_UZ);
+}
+RT_FN float rt_q_from_e5m2(uint8_t b)
+{
+	return rt_q_small2f(b, 5, 2, 15, RT_Q_IEEE);
+}
+RT_FN float rt_q_from_e5m2fnuz(uint8_t b)
+{
+	return rt_q_small2f(b, 5, 2, 16, RT_Q_UZ);
+}
+RT_FN float rt_q_from_e2m1(uint8_t b)
+{
+	return rt_q_small2f((uint8_t)(b & 0x0fu), 2, 1, 1, RT_Q_NONAN);
+}
 
 /* float8e8m0: a bare biased exponent, 0xff is NaN. */
-RT_FN float rt_q_from_e8m0(uint8_t b) { return b == 0xffu ? NAN : ldexpf(1.0f, (int)b - 127); }
+RT_FN float rt_q_from_e8m0(uint8_t b)
+{
+	return b == 0xffu ? NAN : ldexpf(1.0f, (int)b - 127);
+}
 
 /* Rounded value v (already rint-ed) plus zero point, saturated to [lo, hi]; NaN gives lo. */
 RT_FN int32_t rt_q_sat(double v, int32_t lo, int32_t hi)

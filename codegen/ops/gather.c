@@ -11,8 +11,7 @@
 
 #include "indexing.h"
 
-static int check_axis_nonempty(const Graph *g, const Node *n, int64_t size, int64_t nidx,
-			       Diag *d)
+static int check_axis_nonempty(const Graph *g, const Node *n, int64_t size, int64_t nidx, Diag *d)
 {
 	if (size == 0 && nidx > 0)
 		return ir_node_error(d, g, n, "gathers %lld indices from an empty axis",
@@ -83,7 +82,8 @@ static int gather_fold(Graph *g, Node *n, Diag *d)
 		for (int64_t j = 0; j < gd.nidx; j++) {
 			int64_t k = ix_clamp_index(dtype_get_i64(ix->dtype, ix->data, j), gd.size);
 			for (int64_t q = 0; q < gd.post; q++)
-				ix_copy_elem(x->dtype, y, o++, x->data, (p * gd.size + k) * gd.post + q);
+				ix_copy_elem(x->dtype, y, o++, x->data,
+					     (p * gd.size + k) * gd.post + q);
 		}
 	return 0;
 }
@@ -120,14 +120,16 @@ static int elements_infer(Graph *g, Node *n, Diag *d)
 		return -1;
 	const Value *x = op_in(g, n, 0), *ix = op_in(g, n, 1);
 	if (x->shape.rank < 1 || ix->shape.rank != x->shape.rank)
-		return ir_node_error(d, g, n, "indices have rank %d and data rank %d, expected equal "
-				     "ranks >= 1", ix->shape.rank, x->shape.rank);
+		return ir_node_error(d, g, n,
+				     "indices have rank %d and data rank %d, expected equal ranks >= 1",
+				     ix->shape.rank, x->shape.rank);
 	int axis;
 	if (op_axis(g, n, ir_attr_int(n, "axis", 0), x->shape.rank, &axis, d) < 0)
 		return -1;
 	for (int k = 0; k < x->shape.rank; k++)
 		if (k != axis && ix->shape.dims[k] > x->shape.dims[k])
-			return ir_node_error(d, g, n, "indices dim %d is %lld, larger than data's %lld",
+			return ir_node_error(d, g, n,
+					     "indices dim %d is %lld, larger than data's %lld",
 					     k, (long long)ix->shape.dims[k],
 					     (long long)x->shape.dims[k]);
 	if (check_axis_nonempty(g, n, x->shape.dims[axis], ir_numel(ix), d) < 0)
@@ -150,7 +152,8 @@ static int elements_fold(Graph *g, Node *n, Diag *d)
 		for (int k = 0; k < r; k++)
 			if (k != axis)
 				off += idx[k] * xst[k];
-		int64_t v = ix_clamp_index(dtype_get_i64(ix->dtype, ix->data, i), x->shape.dims[axis]);
+		int64_t v = ix_clamp_index(dtype_get_i64(ix->dtype, ix->data, i),
+					   x->shape.dims[axis]);
 		ix_copy_elem(x->dtype, y, i, x->data, off + v * xst[axis]);
 		for (int k = r - 1; k >= 0 && ++idx[k] == ix->shape.dims[k]; k--)
 			idx[k] = 0;
@@ -220,14 +223,16 @@ static int nd_infer(Graph *g, Node *n, Diag *d)
 	int q = ix->shape.rank, r = x->shape.rank;
 	int64_t b = ir_attr_int(n, "batch_dims", 0);
 	if (r < 1 || q < 1)
-		return ir_node_error(d, g, n, "data has rank %d and indices rank %d, expected both "
-				     ">= 1", r, q);
+		return ir_node_error(d, g, n,
+				     "data has rank %d and indices rank %d, expected both >= 1",
+				     r, q);
 	if (b < 0 || b >= (q < r ? q : r))
 		return ir_node_error(d, g, n, "batch_dims is %lld, expected 0 to %d", (long long)b,
 				     (q < r ? q : r) - 1);
 	for (int j = 0; j < b; j++)
 		if (ix->shape.dims[j] != x->shape.dims[j])
-			return ir_node_error(d, g, n, "batch dim %d of indices is %lld but %lld in data",
+			return ir_node_error(d, g, n,
+					     "batch dim %d of indices is %lld but %lld in data",
 					     j, (long long)ix->shape.dims[j],
 					     (long long)x->shape.dims[j]);
 	int64_t k = ix->shape.dims[q - 1];
@@ -272,8 +277,8 @@ static int nd_emit(Emit *e)
 	if (nd.nbatch * nd.ntuple * nd.slice == 0)
 		return 0;
 	out_line(e->o, "for (int64_t b = 0; b < %lld; b++) {", (long long)nd.nbatch);
-	out_line(e->o, "for (int64_t t = b * %lld; t < (b + 1) * %lld; t++) {", (long long)nd.ntuple,
-		 (long long)nd.ntuple);
+	out_line(e->o, "for (int64_t t = b * %lld; t < (b + 1) * %lld; t++) {",
+		 (long long)nd.ntuple, (long long)nd.ntuple);
 	out_line(e->o, "int64_t off = b * %lld;", (long long)nd.bstride);
 	for (int j = 0; j < nd.k; j++) {
 		char var[16], expr[64];

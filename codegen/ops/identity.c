@@ -1,7 +1,5 @@
-/* identity.c - Identity: a copy (or, once planned as a view, nothing at all). */
-#include <string.h>
-
-#include "ops.h"
+/* identity.c - Identity: a copy, or nothing at all once the plan makes it a view. */
+#include "strided.h"
 
 static int infer(Graph *g, Node *n, Diag *d)
 {
@@ -15,24 +13,4 @@ static int infer(Graph *g, Node *n, Diag *d)
 	return 0;
 }
 
-static int fold(Graph *g, Node *n, Diag *d)
-{
-	(void)d;
-	const Value *x = op_in(g, n, 0);
-	void *y = op_alloc_const(g, n, 0);
-	int64_t b = ir_bytes(x);
-	if (b > 0)
-		memcpy(y, x->data, (size_t)b);
-	return 0;
-}
-
-static int emit(Emit *e)
-{
-	int64_t b = ir_bytes(op_in(e->g, e->n, 0));
-	if (b > 0)
-		out_line(e->o, "if ((const void *)y0 != (const void *)x0) memcpy(y0, x0, %lld);",
-			 (long long)b);
-	return 0;
-}
-
-const OpDef opdef_IDENTITY = {infer, fold, emit, NULL, OPF_VIEW};
+const OpDef opdef_IDENTITY = {infer, op_copy_fold, op_copy_emit, NULL, OPF_VIEW};

@@ -84,7 +84,8 @@ void ix_emit_copy(Out *o, const Copy *c0, const char *dst, const char *src)
 	bool row = c.rank > 0 && c.sst[c.rank - 1] == 1 && c.dst[c.rank - 1] == 1;
 	int loops = row ? c.rank - 1 : c.rank;
 	for (int k = 0; k < loops; k++)
-		out_line(o, "for (int64_t c%d = 0; c%d < %lld; c%d++) {", k, k, (long long)c.dims[k], k);
+		out_line(o, "for (int64_t c%d = 0; c%d < %lld; c%d++) {", k, k,
+			 (long long)c.dims[k], k);
 	char di[512], si[512];
 	index_expr(c.doff, c.dst, loops, di, sizeof di);
 	index_expr(c.soff, c.sst, loops, si, sizeof si);
@@ -151,8 +152,8 @@ int ix_const_ints(const Graph *g, const Node *n, int k, int64_t *vals, int max, 
 		return -1;
 	const Value *v = op_in(g, n, k);
 	if (!dtype_info(v->dtype)->is_int)
-		return ir_node_error(d, g, n, "input '%s' must be an integer tensor, not %s", v->name,
-				     dtype_name(v->dtype));
+		return ir_node_error(d, g, n, "input '%s' must be an integer tensor, not %s",
+				     v->name, dtype_name(v->dtype));
 	int64_t c = ir_numel(v);
 	if (c > max)
 		return ir_node_error(d, g, n, "input '%s' has %lld values, expected at most %d",

@@ -37,4 +37,11 @@ const char *lin_utype(DType dt);
 /* Suffix of <math.h> functions for dt's arithmetic type: "f" for float, "" for double. */
 const char *lin_fsuf(DType dt);
 
+/* Opens loops over shape s in memory order (size-1 axes skipped, neighbours of the
+   same kind merged) and writes into in_idx the flat index of the current element
+   and into out_idx its index among the elements left when the axes marked in
+   `reduced` are removed. Returns the number of loops to close. */
+int lin_reduce_loops(Out *o, const Shape *s, const bool *reduced, char *in_idx, char *out_idx,
+		     size_t n);
+
 #endif

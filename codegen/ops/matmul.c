@@ -18,16 +18,6 @@
 
 #include "linalg.h"
 
-const char *lin_utype(DType dt)
-{
-	return dtype_info(dt)->size == 8 ? "uint64_t" : "uint32_t";
-}
-
-const char *lin_fsuf(DType dt)
-{
-	return strcmp(cg_comp(dt), "double") == 0 ? "" : "f";
-}
-
 /* ------------------------------------------------------------ the loop nest */
 
 enum { MM_IPJ, MM_IPJ_PACK, MM_DOT };

@@ -3,9 +3,9 @@
  * depth decides the output shape and must be a compile-time constant; indices
  * and values ([off, on]) are read at run time. The kernel fills the output with
  * `off`, then writes `on` once per index. Indices of any numeric type are
- * converted to integers by truncation; an index outside [-depth, depth-1]
- * (including NaN and values too large for int64) leaves its row all `off`, as the
- * spec says.
+ * converted to integers by truncation; an index outside [-depth, depth-1] (outside
+ * [0, depth-1] in opset 9; NaN and values too large for int64 included) leaves its
+ * row all `off`, as the spec says.
  */
 #include <stdio.h>
 
@@ -28,7 +28,8 @@ static int get_depth(const Graph *g, const Node *n, int64_t *depth, Diag *d)
 
 static int infer(Graph *g, Node *n, Diag *d)
 {
-	if (op_check_arity(g, n, 3, 3, 3, d) < 0 || op_check_dtype(g, n, 0, op_numeric_types, d) < 0 ||
+	if (op_check_arity(g, n, 3, 3, 3, d) < 0 ||
+	    op_check_dtype(g, n, 0, op_numeric_types, d) < 0 ||
 	    op_check_dtype(g, n, 1, op_numeric_types, d) < 0)
 		return -1;
 	const Value *ix = op_in(g, n, 0), *vals = op_in(g, n, 2);
@@ -58,9 +59,9 @@ static void emit_index(Emit *e, DType dt, int64_t depth)
 		out_line(e->o, "int64_t v = f > %lld.0 && f < %lld.0 ? (int64_t)f : %lld;",
 			 (long long)(-depth - 1), (long long)depth, (long long)depth);
 	} else if (!di->is_signed) {
-		out_line(e->o, "int64_t v = (uint64_t)x0[i] < UINT64_C(%lld) ? (int64_t)x0[i] : %lld;",
-			 (long long)depth,
-			 (long long)depth);
+		out_line(e->o,
+			 "int64_t v = (uint64_t)x0[i] < UINT64_C(%lld) ? (int64_t)x0[i] : %lld;",
+			 (long long)depth, (long long)depth);
 	} else {
 		out_line(e->o, "int64_t v = (int64_t)x0[i];");
 	}
@@ -82,9 +83,11 @@ static int emit(Emit *e)
 	out_line(e->o, "for (int64_t q = 0; q < %lld; q++) {", (long long)post);
 	out_line(e->o, "const int64_t i = p * %lld + q;", (long long)post);
 	emit_index(e, ix->dtype, depth);
-	out_line(e->o, "if (v < 0) v += %lld;", (long long)depth);
+	if (e->n->opset >= 11) /* opset 9 has no negative indices: they select nothing */
+		out_line(e->o, "if (v < 0) v += %lld;", (long long)depth);
 	out_line(e->o, "if (v >= 0 && v < %lld)", (long long)depth);
-	out_line(e->o, "\ty0[(p * %lld + v) * %lld + q] = x2[1];", (long long)depth, (long long)post);
+	out_line(e->o, "\ty0[(p * %lld + v) * %lld + q] = x2[1];", (long long)depth,
+		 (long long)post);
 	out_line(e->o, "}");
 	out_line(e->o, "}");
 	return 0;

@@ -37,6 +37,8 @@ typedef struct Emit {
 enum {
 	OPF_INPLACE = 1 << 0, /* output 0 may share input 0's buffer (same size, elementwise) */
 	OPF_VIEW = 1 << 1,    /* output 0 is input 0's bytes under another shape */
+	OPF_SCRATCH_KEEP = 1 << 2, /* scratch lives to the end of the run: outputs point
+				      into it (strings made at run time) */
 };
 
 /* What infer returns after replacing its node by others (see the top of this file). */

@@ -32,8 +32,8 @@ static int pad_mode(const Graph *g, const Node *n, int *mode, Diag *d)
 	else if (!strcmp(m, "wrap") && n->opset >= 19)
 		*mode = PAD_WRAP;
 	else
-		return ir_node_error(d, g, n, "mode '%s' is not one of constant, reflect, edge%s", m,
-				     n->opset >= 19 ? ", wrap" : "");
+		return ir_node_error(d, g, n, "mode '%s' is not one of constant, reflect, edge%s",
+				     m, n->opset >= 19 ? ", wrap" : "");
 	return 0;
 }
 
@@ -67,8 +67,8 @@ static int pad_args(const Graph *g, const Node *n, PadArgs *pa, Diag *d)
 			axes[k] = k;
 	}
 	if (npads != 2 * naxes)
-		return ir_node_error(d, g, n, "pads has %lld values, expected %lld", (long long)npads,
-				     (long long)(2 * naxes));
+		return ir_node_error(d, g, n, "pads has %lld values, expected %lld",
+				     (long long)npads, (long long)(2 * naxes));
 	bool seen[CNNC_MAX_RANK] = {false};
 	for (int64_t i = 0; i < naxes; i++) {
 		int a;
@@ -91,7 +91,8 @@ static int pad_shape(const Graph *g, const Node *n, const PadArgs *pa, Shape *s,
 		int64_t dim = x->shape.dims[k], b = pa->begin[k], e = pa->end[k];
 		if (b > CNNC_MAX_TENSOR_BYTES || e > CNNC_MAX_TENSOR_BYTES || dim + b + e < 0 ||
 		    b < -dim || e < -dim)
-			return ir_node_error(d, g, n, "pads %lld and %lld do not fit axis %d of size %lld",
+			return ir_node_error(d, g, n,
+					     "pads %lld and %lld do not fit axis %d of size %lld",
 					     (long long)b, (long long)e, k, (long long)dim);
 		s->dims[k] = dim + b + e;
 		if (pa->mode != PAD_CONSTANT && dim == 0 && s->dims[k] > 0)
@@ -211,7 +212,8 @@ static void emit_constant(Emit *e, const PadArgs *pa)
 		else if (x->dtype == DT_STRING)
 			v = "\"\"";
 		else
-			v = cg_store(x->dtype, cg_lit(x->dtype, ir_attr_float(e->n, "value", 0), lit,
+			v = cg_store(x->dtype,
+				     cg_lit(x->dtype, ir_attr_float(e->n, "value", 0), lit,
 						      sizeof lit), st, sizeof st);
 		out_line(e->o, "for (int64_t i = 0; i < %lld; i++)", (long long)total);
 		out_line(e->o, "\ty0[i] = %s;", v);
@@ -241,8 +243,8 @@ static void emit_mapped(Emit *e, const PadArgs *pa)
 		}
 		/* the table holds input offsets (coordinate * stride) */
 		bool wide = dim * xst[k] > INT32_MAX;
-		out_printf(e->decls, "static const %s %s_m%d[%lld] = {", wide ? "int64_t" : "int32_t",
-			   e->fn, k, (long long)od);
+		out_printf(e->decls, "static const %s %s_m%d[%lld] = {",
+			   wide ? "int64_t" : "int32_t", e->fn, k, (long long)od);
 		for (int64_t o = 0; o < od; o++)
 			out_printf(e->decls, "%s%s%lld", o ? "," : "", o % 16 == 15 ? "\n\t" : "",
 				   (long long)(map_coord(pa->mode, o, pa->begin[k], dim) * xst[k]));

@@ -34,7 +34,7 @@ static const DType q8_types[] = {DT_INT8, DT_UINT8, DT_UNDEFINED};
 
 /* Reads ints attribute `name` of nsp values (default dflt) into v. */
 static int spatial_attr(const Graph *g, const Node *n, const char *name, int nsp, int64_t dflt,
-			int64_t min, int64_t *v, Diag *d)
+                        int64_t min, int64_t *v, Diag *d)
 {
 	const int64_t *a;
 	size_t cnt = ir_attr_ints(n, name, &a);
@@ -44,14 +44,14 @@ static int spatial_attr(const Graph *g, const Node *n, const char *name, int nsp
 		v[i] = cnt ? a[i] : dflt;
 		if (v[i] < min)
 			return ir_node_error(d, g, n, "%s value %lld is below %lld", name,
-					     (long long)v[i], (long long)min);
+			                     (long long)v[i], (long long)min);
 	}
 	return 0;
 }
 
 /* Output extent of one spatial axis and its begin padding, from auto_pad or pads. */
 static int axis_geometry(const Graph *g, const Node *n, Geo *geo, int i, const char *ap,
-			 const int64_t *pads, Diag *d)
+                         const int64_t *pads, Diag *d)
 {
 	int64_t span = (geo->k[i] - 1) * geo->dil[i] + 1, in = geo->in[i], s = geo->stride[i];
 	if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
@@ -70,12 +70,14 @@ static int axis_geometry(const Graph *g, const Node *n, Geo *geo, int i, const c
 		int64_t total = in + pads[i] + pads[i + geo->nsp];
 		geo->out[i] = total >= span ? (total - span) / s + 1 : 0;
 	} else {
-		return ir_node_error(d, g, n, "auto_pad is '%s', expected NOTSET, SAME_UPPER, "
-				     "SAME_LOWER or VALID", ap);
+		return ir_node_error(
+		    d, g, n, "auto_pad is '%s', expected NOTSET, SAME_UPPER, SAME_LOWER or VALID",
+		    ap);
 	}
 	if (geo->out[i] < 1)
-		return ir_node_error(d, g, n, "kernel extent %lld does not fit input extent %lld "
-				     "on spatial axis %d", (long long)span, (long long)in, i);
+		return ir_node_error(
+		    d, g, n, "kernel extent %lld does not fit input extent %lld on spatial axis %d",
+		    (long long)span, (long long)in, i);
 	return 0;
 }
 
@@ -88,7 +90,8 @@ static int geometry(const Graph *g, const Node *n, int xi, int wi, Geo *geo, Sha
 	memset(geo, 0, sizeof *geo);
 	if (x->shape.rank < 3 || w->shape.rank != x->shape.rank)
 		return ir_node_error(d, g, n, "x %s and w %s must have the same rank, 3 or more",
-				     shape_str(&x->shape, s1, sizeof s1), shape_str(&w->shape, s2, sizeof s2));
+		                     shape_str(&x->shape, s1, sizeof s1),
+		                     shape_str(&w->shape, s2, sizeof s2));
 	geo->nsp = x->shape.rank - 2;
 	geo->N = x->shape.dims[0];
 	geo->C = x->shape.dims[1];
@@ -96,8 +99,8 @@ static int geometry(const Graph *g, const Node *n, int xi, int wi, Geo *geo, Sha
 	geo->G = ir_attr_int(n, "group", 1);
 	if (geo->G < 1 || geo->M % geo->G || w->shape.dims[1] * geo->G != geo->C)
 		return ir_node_error(d, g, n, "x %s and w %s do not match group %lld",
-				     shape_str(&x->shape, s1, sizeof s1), shape_str(&w->shape, s2, sizeof s2),
-				     (long long)geo->G);
+		                     shape_str(&x->shape, s1, sizeof s1),
+		                     shape_str(&w->shape, s2, sizeof s2), (long long)geo->G);
 	for (int i = 0; i < geo->nsp; i++) {
 		geo->in[i] = x->shape.dims[i + 2];
 		geo->k[i] = w->shape.dims[i + 2];
@@ -108,7 +111,7 @@ static int geometry(const Graph *g, const Node *n, int xi, int wi, Geo *geo, Sha
 	for (int i = 0; ir_attr(n, "kernel_shape") && i < geo->nsp; i++)
 		if (ks[i] != geo->k[i])
 			return ir_node_error(d, g, n, "kernel_shape does not match w %s",
-					     shape_str(&w->shape, s1, sizeof s1));
+			                     shape_str(&w->shape, s1, sizeof s1));
 	if (spatial_attr(g, n, "strides", geo->nsp, 1, 1, geo->stride, d) < 0 ||
 	    spatial_attr(g, n, "dilations", geo->nsp, 1, 1, geo->dil, d) < 0 ||
 	    spatial_attr(g, n, "pads", 2 * geo->nsp, 0, 0, pads, d) < 0)
@@ -124,8 +127,7 @@ static int geometry(const Graph *g, const Node *n, int xi, int wi, Geo *geo, Sha
 }
 
 /* Checks a zero point or scale: a scalar, or (per_channel) [M] too. */
-static int check_param(const Graph *g, const Node *n, int k, bool per_channel, int64_t M,
-		       Diag *d)
+static int check_param(const Graph *g, const Node *n, int k, bool per_channel, int64_t M, Diag *d)
 {
 	const Value *v = op_in(g, n, k);
 	char s1[128];
@@ -134,7 +136,7 @@ static int check_param(const Graph *g, const Node *n, int k, bool per_channel, i
 	if (per_channel && v->shape.rank == 1 && v->shape.dims[0] == M)
 		return 0;
 	return ir_node_error(d, g, n, "input '%s' has shape %s, expected a scalar%s", v->name,
-			     shape_str(&v->shape, s1, sizeof s1), per_channel ? " or [M]" : "");
+	                     shape_str(&v->shape, s1, sizeof s1), per_channel ? " or [M]" : "");
 }
 
 static int check_zp(const Graph *g, const Node *n, int zk, int qk, Diag *d)
@@ -142,7 +144,7 @@ static int check_zp(const Graph *g, const Node *n, int zk, int qk, Diag *d)
 	const Value *z = op_in(g, n, zk), *q = op_in(g, n, qk);
 	if (z && z->dtype != q->dtype)
 		return ir_node_error(d, g, n, "zero point '%s' is %s, expected %s", z->name,
-				     dtype_name(z->dtype), dtype_name(q->dtype));
+		                     dtype_name(z->dtype), dtype_name(q->dtype));
 	return 0;
 }
 
@@ -159,7 +161,7 @@ static const char *per_oc(const Value *v)
    depend only on the output channel `oc`. Returns the number of loops to close after the
    caller stores y0[yi++]. */
 static int emit_nest(Emit *e, const Geo *geo, int xi, int wi, int xz, int wz,
-		     void (*per_channel)(Emit *e))
+                     void (*per_channel)(Emit *e))
 {
 	Out *o = e->o;
 	const Graph *g = e->g;
@@ -171,25 +173,26 @@ static int emit_nest(Emit *e, const Geo *geo, int xi, int wi, int xz, int wz,
 		ksz *= geo->k[i];
 	}
 	int64_t cg = geo->C / geo->G, mg = geo->M / geo->G;
-	const char *xt = cg_ctype(op_in(g, e->n, xi)->dtype), *wt = cg_ctype(op_in(g, e->n, wi)->dtype);
+	const char *xt = cg_ctype(op_in(g, e->n, xi)->dtype),
+	           *wt = cg_ctype(op_in(g, e->n, wi)->dtype);
 	out_line(o, "int64_t yi = 0;");
 	out_line(o, "for (int64_t b = 0; b < %lld; b++) {", (long long)geo->N);
 	out_line(o, "for (int64_t oc = 0; oc < %lld; oc++) {", (long long)geo->M);
 	out_line(o, "const %s *xg = %s + (b * %lld + oc / %lld * %lld) * %lld;", xt, arg_in(e, xi),
-		 (long long)geo->C, (long long)mg, (long long)cg, (long long)insz);
+	         (long long)geo->C, (long long)mg, (long long)cg, (long long)insz);
 	out_line(o, "const %s *wo = %s + oc * %lld;", wt, arg_in(e, wi), (long long)(cg * ksz));
 	out_line(o, "const int32_t xz = %s%s%s;", xz >= 0 ? "(int32_t)" : "0",
-		 xz >= 0 ? arg_in(e, xz) : "", xz >= 0 ? "[0]" : "");
+	         xz >= 0 ? arg_in(e, xz) : "", xz >= 0 ? "[0]" : "");
 	if (wz >= 0)
 		out_line(o, "const int32_t wz = (int32_t)%s[%s];", arg_in(e, wz),
-			 per_oc(op_in(g, e->n, wz)));
+		         per_oc(op_in(g, e->n, wz)));
 	else
 		out_line(o, "const int32_t wz = 0;");
 	if (per_channel)
 		per_channel(e);
 	for (int i = 0; i < geo->nsp; i++)
 		out_line(o, "for (int64_t o%d = 0; o%d < %lld; o%d++) {", i, i,
-			 (long long)geo->out[i], i);
+		         (long long)geo->out[i], i);
 	out_line(o, "uint32_t acc = 0;");
 	out_line(o, "for (int64_t c = 0; c < %lld; c++) {", (long long)cg);
 	out_line(o, "const %s *xc = xg + c * %lld;", xt, (long long)insz);
@@ -197,22 +200,26 @@ static int emit_nest(Emit *e, const Geo *geo, int xi, int wi, int xz, int wz,
 	char xo[512] = "", wo[512] = "";
 	size_t xl = 0, wl = 0;
 	for (int i = 0; i < geo->nsp; i++) {
-		out_line(o, "for (int64_t k%d = 0; k%d < %lld; k%d++) {", i, i, (long long)geo->k[i], i);
+		out_line(o, "for (int64_t k%d = 0; k%d < %lld; k%d++) {", i, i,
+		         (long long)geo->k[i], i);
 		out_line(o, "const int64_t p%d = o%d * %lld + k%d * %lld - %lld;", i, i,
-			 (long long)geo->stride[i], i, (long long)geo->dil[i], (long long)geo->pad[i]);
+		         (long long)geo->stride[i], i, (long long)geo->dil[i],
+		         (long long)geo->pad[i]);
 		bool low = geo->pad[i] > 0;
 		bool high = (geo->out[i] - 1) * geo->stride[i] + (geo->k[i] - 1) * geo->dil[i] -
-				    geo->pad[i] >= geo->in[i];
+		                geo->pad[i] >=
+		            geo->in[i];
 		if (low && high)
-			out_line(o, "if (p%d < 0 || p%d >= %lld) continue;", i, i, (long long)geo->in[i]);
+			out_line(o, "if (p%d < 0 || p%d >= %lld) continue;", i, i,
+			         (long long)geo->in[i]);
 		else if (low)
 			out_line(o, "if (p%d < 0) continue;", i);
 		else if (high)
 			out_line(o, "if (p%d >= %lld) continue;", i, (long long)geo->in[i]);
 		xl += (size_t)snprintf(xo + xl, sizeof xo - xl, "%sp%d * %lld", i ? " + " : "", i,
-				       (long long)xs[i]);
+		                       (long long)xs[i]);
 		wl += (size_t)snprintf(wo + wl, sizeof wo - wl, "%sk%d * %lld", i ? " + " : "", i,
-				       (long long)kst[i]);
+		                       (long long)kst[i]);
 	}
 	out_line(o, "acc += (uint32_t)(((int32_t)xc[%s] - xz) * ((int32_t)wc[%s] - wz));", xo, wo);
 	cg_close(o, geo->nsp + 1);
@@ -272,7 +279,7 @@ static int qc_infer(Graph *g, Node *n, Diag *d)
 	const Value *b = op_in(g, n, 8);
 	if (b && (b->shape.rank != 1 || b->shape.dims[0] != geo.M))
 		return ir_node_error(d, g, n, "bias has shape %s, expected [%lld]",
-				     shape_str(&b->shape, s1, sizeof s1), (long long)geo.M);
+		                     shape_str(&b->shape, s1, sizeof s1), (long long)geo.M);
 	op_set_out(g, n, 0, op_in(g, n, 7)->dtype, &out);
 	return 0;
 }
@@ -295,9 +302,10 @@ static int qc_emit(Emit *e)
 		return -1;
 	DType yt = op_in(e->g, e->n, 7)->dtype;
 	int loops = emit_nest(e, &geo, 0, 3, 2, 5, qc_channel);
-	out_line(e->o, "y0[yi++] = (%s)rt_q_sat(nearbyint((double)rt_q_i32(acc + bias) * m) + "
-		 "(double)x7[0], %d, %d);", cg_ctype(yt), yt == DT_INT8 ? -128 : 0,
-		 yt == DT_INT8 ? 127 : 255);
+	out_line(
+	    e->o,
+	    "y0[yi++] = (%s)rt_q_sat(nearbyint((double)rt_q_i32(acc + bias) * m) + (double)x7[0], %d, %d);",
+	    cg_ctype(yt), yt == DT_INT8 ? -128 : 0, yt == DT_INT8 ? 127 : 255);
 	cg_close(e->o, loops);
 	return 0;
 }

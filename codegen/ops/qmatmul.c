@@ -23,15 +23,15 @@ static const char *arg_in(const Emit *e, int k)
 }
 
 typedef struct MM {
-	Shape a, b;   /* operands, 1-D ones promoted to 2-D */
-	Shape full;   /* output with the promoted dims kept: [batch..., M, N] */
+	Shape a, b; /* operands, 1-D ones promoted to 2-D */
+	Shape full; /* output with the promoted dims kept: [batch..., M, N] */
 	int64_t M, K, N;
 } MM;
 
 static const DType q8_types[] = {DT_INT8, DT_UINT8, DT_UNDEFINED};
 
 static int mm_shapes(const Graph *g, const Node *n, const Value *a, const Value *b, MM *mm,
-		     Shape *out, Diag *d)
+                     Shape *out, Diag *d)
 {
 	char s1[128], s2[128];
 	if (a->shape.rank < 1 || b->shape.rank < 1)
@@ -47,13 +47,15 @@ static int mm_shapes(const Graph *g, const Node *n, const Value *a, const Value 
 	mm->N = mm->b.dims[mm->b.rank - 1];
 	if (mm->b.dims[mm->b.rank - 2] != mm->K)
 		return ir_node_error(d, g, n, "shapes %s and %s cannot be multiplied",
-				     shape_str(&a->shape, s1, sizeof s1), shape_str(&b->shape, s2, sizeof s2));
+		                     shape_str(&a->shape, s1, sizeof s1),
+		                     shape_str(&b->shape, s2, sizeof s2));
 	Shape ab = mm->a, bb = mm->b, batch;
 	ab.rank -= 2;
 	bb.rank -= 2;
 	if (shape_broadcast(&ab, &bb, &batch) < 0 || batch.rank + 2 > CNNC_MAX_RANK)
 		return ir_node_error(d, g, n, "batch dims of %s and %s do not broadcast",
-				     shape_str(&a->shape, s1, sizeof s1), shape_str(&b->shape, s2, sizeof s2));
+		                     shape_str(&a->shape, s1, sizeof s1),
+		                     shape_str(&b->shape, s2, sizeof s2));
 	mm->full = batch;
 	mm->full.dims[mm->full.rank++] = mm->M;
 	mm->full.dims[mm->full.rank++] = mm->N;
@@ -101,9 +103,9 @@ static int check_param(const Graph *g, const Node *n, const MM *mm, int k, char 
 	Shape s;
 	char s1[128];
 	if (p && param_shape(mm, p, side, &s) < 0)
-		return ir_node_error(d, g, n, "input '%s' has shape %s, expected a scalar or a "
-				     "per-%s shape", p->name, shape_str(&p->shape, s1, sizeof s1),
-				     side == 'a' ? "row" : "column");
+		return ir_node_error(
+		    d, g, n, "input '%s' has shape %s, expected a scalar or a per-%s shape",
+		    p->name, shape_str(&p->shape, s1, sizeof s1), side == 'a' ? "row" : "column");
 	return 0;
 }
 
@@ -122,7 +124,8 @@ static const char *batch_offset(const Shape *s, const MM *mm, char *buf, size_t 
 	char idx[256];
 	b.dims[b.rank - 1] = b.dims[b.rank - 2] = 1;
 	cg_bcast_index(&b, &mm->full, "i", idx, sizeof idx);
-	snprintf(buf, n, "(%s) * %lld", idx, (long long)(s->dims[s->rank - 1] * s->dims[s->rank - 2]));
+	snprintf(buf, n, "(%s) * %lld", idx,
+	         (long long)(s->dims[s->rank - 1] * s->dims[s->rank - 2]));
 	return buf;
 }
 
@@ -138,32 +141,35 @@ static int emit_rows(Emit *e, const MM *mm, int ai, int bi, int azp, int bzp)
 	char buf[300], idx[300];
 	for (int i = 0; i < r - 1; i++)
 		out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", i, i,
-			 (long long)mm->full.dims[i], i);
+		         (long long)mm->full.dims[i], i);
 	out_line(o, "const %s *ar = %s + %s + i%d * %lld;", cg_ctype(op_in(e->g, e->n, ai)->dtype),
-		 arg_in(e, ai), batch_offset(&mm->a, mm, buf, sizeof buf), r - 2, (long long)mm->K);
-	out_line(o, "const %s *bm = %s + %s;", cg_ctype(op_in(e->g, e->n, bi)->dtype), arg_in(e, bi),
-		 batch_offset(&mm->b, mm, buf, sizeof buf));
+	         arg_in(e, ai), batch_offset(&mm->a, mm, buf, sizeof buf), r - 2, (long long)mm->K);
+	out_line(o, "const %s *bm = %s + %s;", cg_ctype(op_in(e->g, e->n, bi)->dtype),
+	         arg_in(e, bi), batch_offset(&mm->b, mm, buf, sizeof buf));
 	if (azp >= 0)
 		out_line(o, "const int32_t az = (int32_t)%s[%s];", arg_in(e, azp),
-			 param_index(e, mm, azp, 'a', idx, sizeof idx));
+		         param_index(e, mm, azp, 'a', idx, sizeof idx));
 	else
 		out_line(o, "const int32_t az = 0;");
 	out_line(o, "uint32_t *acc = (uint32_t *)scratch;");
-	out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++)", r - 1, r - 1, (long long)mm->N, r - 1);
+	out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++)", r - 1, r - 1, (long long)mm->N,
+	         r - 1);
 	out_line(o, "\tacc[i%d] = 0;", r - 1);
 	out_line(o, "for (int64_t k = 0; k < %lld; k++) {", (long long)mm->K);
 	out_line(o, "const int32_t av = (int32_t)ar[k] - az;");
 	out_line(o, "const %s *br = bm + k * %lld;", cg_ctype(op_in(e->g, e->n, bi)->dtype),
-		 (long long)mm->N);
-	out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", r - 1, r - 1, (long long)mm->N, r - 1);
+	         (long long)mm->N);
+	out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", r - 1, r - 1, (long long)mm->N,
+	         r - 1);
 	if (bzp >= 0)
 		out_line(o, "const int32_t bz = (int32_t)%s[%s];", arg_in(e, bzp),
-			 param_index(e, mm, bzp, 'b', idx, sizeof idx));
+		         param_index(e, mm, bzp, 'b', idx, sizeof idx));
 	out_line(o, "acc[i%d] += (uint32_t)(av * ((int32_t)br[i%d] - %s));", r - 1, r - 1,
-		 bzp >= 0 ? "bz" : "0");
+	         bzp >= 0 ? "bz" : "0");
 	out_line(o, "}");
 	out_line(o, "}");
-	out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", r - 1, r - 1, (long long)mm->N, r - 1);
+	out_line(o, "for (int64_t i%d = 0; i%d < %lld; i%d++) {", r - 1, r - 1, (long long)mm->N,
+	         r - 1);
 	return r;
 }
 
@@ -191,7 +197,8 @@ static int mmi_infer(Graph *g, Node *n, Diag *d)
 		const Value *z = op_in(g, n, k);
 		if (z && z->dtype != op_in(g, n, k - 2)->dtype)
 			return ir_node_error(d, g, n, "zero point '%s' is %s, expected %s", z->name,
-					     dtype_name(z->dtype), dtype_name(op_in(g, n, k - 2)->dtype));
+			                     dtype_name(z->dtype),
+			                     dtype_name(op_in(g, n, k - 2)->dtype));
 	}
 	if (mm_shapes(g, n, op_in(g, n, 0), op_in(g, n, 1), &mm, &out, d) < 0 ||
 	    check_param(g, n, &mm, 2, 'a', d) < 0 || check_param(g, n, &mm, 3, 'b', d) < 0)
@@ -238,10 +245,11 @@ static int qmm_infer(Graph *g, Node *n, Diag *d)
 			return -1;
 		if (scale && v->dtype != st)
 			return ir_node_error(d, g, n, "scale '%s' is %s, expected %s like a_scale",
-					     v->name, dtype_name(v->dtype), dtype_name(st));
+			                     v->name, dtype_name(v->dtype), dtype_name(st));
 		if ((k == 2 || k == 5) && v->dtype != op_in(g, n, k - 2)->dtype)
 			return ir_node_error(d, g, n, "zero point '%s' is %s, expected %s", v->name,
-					     dtype_name(v->dtype), dtype_name(op_in(g, n, k - 2)->dtype));
+			                     dtype_name(v->dtype),
+			                     dtype_name(op_in(g, n, k - 2)->dtype));
 	}
 	if (mm_shapes(g, n, op_in(g, n, 0), op_in(g, n, 3), &mm, &out, d) < 0)
 		return -1;
@@ -275,21 +283,30 @@ static int qmm_emit(Emit *e)
 	if (mm_shapes(e->g, e->n, op_in(e->g, e->n, 0), op_in(e->g, e->n, 3), &mm, &out, &d) < 0)
 		return -1;
 	DType st = op_in(e->g, e->n, 1)->dtype, yt = op_in(e->g, e->n, 7)->dtype;
+	bool per_tensor = true;
+	for (int k = 1; k < 8; k++)
+		per_tensor &= k == 3 || ir_numel(op_in(e->g, e->n, k)) == 1;
 	out_line(e->o, "int64_t yi = 0;");
-	int loops = emit_rows(e, &mm, 0, 3, 2, 5);
+	int loops = 0;
+	if (!per_tensor) /* the multiplier depends on the output coordinates */
+		loops = emit_rows(e, &mm, 0, 3, 2, 5);
 	static const int sk[3] = {1, 4, 6};
 	static const char sside[3] = {'a', 'b', 'y'};
 	for (int j = 0; j < 3; j++) {
 		snprintf(ref, sizeof ref, "x%d[%s]", sk[j],
-			 param_index(e, &mm, sk[j], sside[j], idx, sizeof idx));
+		         param_index(e, &mm, sk[j], sside[j], idx, sizeof idx));
 		out_line(e->o, "const float s%c = %s;", sside[j], cg_load(st, ref, ld, sizeof ld));
 	}
 	out_line(e->o, "const float sab = %s;", rnd(st, "sa * sb", r1, sizeof r1));
 	out_line(e->o, "const double m = (double)%s;", rnd(st, "sab / sy", r2, sizeof r2));
-	out_line(e->o, "const double yz = (double)x7[%s];", param_index(e, &mm, 7, 'y', idx, sizeof idx));
-	out_line(e->o, "y0[yi++] = (%s)rt_q_sat(nearbyint((double)rt_q_i32(acc[i%d]) * m) + yz, "
-		 "%d, %d);", cg_ctype(yt), mm.full.rank - 1, yt == DT_INT8 ? -128 : 0,
-		 yt == DT_INT8 ? 127 : 255);
+	out_line(e->o, "const double yz = (double)x7[%s];",
+	         param_index(e, &mm, 7, 'y', idx, sizeof idx));
+	if (per_tensor)
+		loops = emit_rows(e, &mm, 0, 3, 2, 5);
+	out_line(e->o,
+	         "y0[yi++] = (%s)rt_q_sat(nearbyint((double)rt_q_i32(acc[i%d]) * m) + yz, %d, %d);",
+	         cg_ctype(yt), mm.full.rank - 1, yt == DT_INT8 ? -128 : 0,
+	         yt == DT_INT8 ? 127 : 255);
 	cg_close(e->o, loops);
 	return 0;
 }

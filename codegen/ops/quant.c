@@ -41,28 +41,52 @@ static bool is_small_float(DType t)
 static bool int_range(DType t, int32_t *lo, int32_t *hi)
 {
 	switch (t) {
-	case DT_UINT8: *lo = 0, *hi = 255; return true;
-	case DT_INT8: *lo = -128, *hi = 127; return true;
-	case DT_UINT16: *lo = 0, *hi = 65535; return true;
-	case DT_INT16: *lo = -32768, *hi = 32767; return true;
-	case DT_UINT4: *lo = 0, *hi = 15; return true;
-	case DT_INT4: *lo = -8, *hi = 7; return true;
-	case DT_UINT2: *lo = 0, *hi = 3; return true;
-	case DT_INT2: *lo = -2, *hi = 1; return true;
-	default: return false;
+	case DT_UINT8:
+		*lo = 0, *hi = 255;
+		return true;
+	case DT_INT8:
+		*lo = -128, *hi = 127;
+		return true;
+	case DT_UINT16:
+		*lo = 0, *hi = 65535;
+		return true;
+	case DT_INT16:
+		*lo = -32768, *hi = 32767;
+		return true;
+	case DT_UINT4:
+		*lo = 0, *hi = 15;
+		return true;
+	case DT_INT4:
+		*lo = -8, *hi = 7;
+		return true;
+	case DT_UINT2:
+		*lo = 0, *hi = 3;
+		return true;
+	case DT_INT2:
+		*lo = -2, *hi = 1;
+		return true;
+	default:
+		return false;
 	}
 }
 
 static const char *small_suffix(DType t)
 {
 	switch (t) {
-	case DT_FLOAT8E4M3FN: return "e4m3fn";
-	case DT_FLOAT8E4M3FNUZ: return "e4m3fnuz";
-	case DT_FLOAT8E5M2: return "e5m2";
-	case DT_FLOAT8E5M2FNUZ: return "e5m2fnuz";
-	case DT_FLOAT4E2M1: return "e2m1";
-	case DT_FLOAT8E8M0: return "e8m0";
-	default: return NULL;
+	case DT_FLOAT8E4M3FN:
+		return "e4m3fn";
+	case DT_FLOAT8E4M3FNUZ:
+		return "e4m3fnuz";
+	case DT_FLOAT8E5M2:
+		return "e5m2";
+	case DT_FLOAT8E5M2FNUZ:
+		return "e5m2fnuz";
+	case DT_FLOAT4E2M1:
+		return "e2m1";
+	case DT_FLOAT8E8M0:
+		return "e8m0";
+	default:
+		return NULL;
 	}
 }
 
@@ -91,9 +115,9 @@ static const char *round_to(DType p, const char *expr, char *buf, size_t n)
 	return buf;
 }
 
-/* Checks the scale/zero-point shapes against x and fills g. */
+/* Checks the scale/zero-point shapes against x and fills gr. */
 static int granularity(const Graph *g, const Node *n, const Value *x, const Value *s,
-		       const Value *z, Gran *gr, Diag *d)
+                       const Value *z, Gran *gr, Diag *d)
 {
 	char s1[128], s2[128];
 	int axis = 0;
@@ -101,15 +125,17 @@ static int granularity(const Graph *g, const Node *n, const Value *x, const Valu
 	gr->block = n->opset >= 21 ? ir_attr_int(n, "block_size", 0) : 0;
 	if (gr->block < 0)
 		return ir_node_error(d, g, n, "block_size is %lld, expected a positive value",
-				     (long long)gr->block);
+		                     (long long)gr->block);
 	if (z && !shape_equal(&z->shape, &s->shape) && !(ir_numel(z) == 1 && ir_numel(s) == 1))
 		return ir_node_error(d, g, n, "zero point shape %s differs from scale shape %s",
-				     shape_str(&z->shape, s1, sizeof s1), shape_str(&s->shape, s2, sizeof s2));
+		                     shape_str(&z->shape, s1, sizeof s1),
+		                     shape_str(&s->shape, s2, sizeof s2));
 	if (ir_numel(s) == 1)
 		return 0; /* per tensor */
 	if (n->opset < 13)
-		return ir_node_error(d, g, n, "scale has shape %s, expected a scalar before opset 13",
-				     shape_str(&s->shape, s1, sizeof s1));
+		return ir_node_error(d, g, n,
+		                     "scale has shape %s, expected a scalar before opset 13",
+		                     shape_str(&s->shape, s1, sizeof s1));
 	if (op_axis(g, n, ir_attr_int(n, "axis", 1), x->shape.rank, &axis, d) < 0)
 		return -1;
 	gr->outer = gr->inner = 1;
@@ -120,9 +146,11 @@ static int granularity(const Graph *g, const Node *n, const Value *x, const Valu
 	gr->dim = x->shape.dims[axis];
 	if (!gr->block) {
 		if (s->shape.rank != 1 || s->shape.dims[0] != gr->dim)
-			return ir_node_error(d, g, n, "scale has shape %s, expected a scalar or [%lld] "
-					     "for axis %d of x %s", shape_str(&s->shape, s1, sizeof s1),
-					     (long long)gr->dim, axis, shape_str(&x->shape, s2, sizeof s2));
+			return ir_node_error(
+			    d, g, n,
+			    "scale has shape %s, expected a scalar or [%lld] for axis %d of x %s",
+			    shape_str(&s->shape, s1, sizeof s1), (long long)gr->dim, axis,
+			    shape_str(&x->shape, s2, sizeof s2));
 		gr->mode = 1;
 		return 0;
 	}
@@ -132,16 +160,18 @@ static int granularity(const Graph *g, const Node *n, const Value *x, const Valu
 	for (int i = 0; ok && i < x->shape.rank; i++)
 		ok = s->shape.dims[i] == (i == axis ? gr->sdim : x->shape.dims[i]);
 	if (!ok)
-		return ir_node_error(d, g, n, "scale has shape %s, which does not block x %s along "
-				     "axis %d with block_size %lld", shape_str(&s->shape, s1, sizeof s1),
-				     shape_str(&x->shape, s2, sizeof s2), axis, (long long)gr->block);
+		return ir_node_error(
+		    d, g, n,
+		    "scale has shape %s, which does not block x %s along axis %d with block_size %lld",
+		    shape_str(&s->shape, s1, sizeof s1), shape_str(&x->shape, s2, sizeof s2), axis,
+		    (long long)gr->block);
 	return 0;
 }
 
 /* ------------------------------------------------------------ shared loop nest */
 
-/* Opens the loop nest of g over x; `p` is the scale/zero-point index expression
-   and `i` the element index. Returns the number of loops to close. */
+/* Opens the loop nest of gr over x: inside, `i` is the element index and `p` the
+   scale/zero-point index (absent per tensor). Returns the number of loops to close. */
 static int open_loops(Out *o, const Gran *gr, int64_t total)
 {
 	if (gr->mode == 0) {
@@ -155,7 +185,7 @@ static int open_loops(Out *o, const Gran *gr, int64_t total)
 		out_line(o, "const int64_t p0 = a;");
 	else
 		out_line(o, "const int64_t p0 = (o * %lld + a / %lld) * %lld;", (long long)gr->sdim,
-			 (long long)gr->block, (long long)gr->inner);
+		         (long long)gr->block, (long long)gr->inner);
 	out_line(o, "for (int64_t j = 0; j < %lld; j++, i++) {", (long long)gr->inner);
 	if (gr->mode == 1)
 		out_line(o, "const int64_t p = p0;");
@@ -167,8 +197,8 @@ static int open_loops(Out *o, const Gran *gr, int64_t total)
 /* ------------------------------------------------------------ QuantizeLinear */
 
 static const DType q_x_types[] = {DT_FLOAT, DT_FLOAT16, DT_BFLOAT16, DT_INT32, DT_UNDEFINED};
-static const DType q_s_types[] = {DT_FLOAT, DT_FLOAT16, DT_BFLOAT16, DT_INT32, DT_FLOAT8E8M0,
-				  DT_UNDEFINED};
+static const DType q_s_types[] = {DT_FLOAT, DT_FLOAT16,    DT_BFLOAT16,
+                                  DT_INT32, DT_FLOAT8E8M0, DT_UNDEFINED};
 
 /* Output type of a QuantizeLinear node (zero point, output_dtype, or uint8). */
 static int q_out_type(const Graph *g, const Node *n, DType *out, Diag *d)
@@ -178,11 +208,12 @@ static int q_out_type(const Graph *g, const Node *n, DType *out, Diag *d)
 	DType t = z ? z->dtype : od ? (DType)od : DT_UINT8;
 	int32_t lo, hi;
 	if (z && od && od != (int64_t)z->dtype)
-		return ir_node_error(d, g, n, "output_dtype %lld differs from the zero point type %s",
-				     (long long)od, dtype_name(z->dtype));
+		return ir_node_error(d, g, n,
+		                     "output_dtype %lld differs from the zero point type %s",
+		                     (long long)od, dtype_name(z->dtype));
 	if (!int_range(t, &lo, &hi) && !is_small_float(t))
 		return ir_node_error(d, g, n, "output type %s is not a quantized type",
-				     od > 0 && od < DT_COUNT ? dtype_name(t) : "(invalid)");
+		                     od > 0 && od < DT_COUNT ? dtype_name(t) : "(invalid)");
 	*out = t;
 	return 0;
 }
@@ -194,7 +225,8 @@ static int q_precision(const Graph *g, const Node *n, DType *out, Diag *d)
 	DType st = op_in(g, n, 1)->dtype;
 	if (p) {
 		if (p != DT_FLOAT && p != DT_FLOAT16 && p != DT_BFLOAT16 && p != DT_DOUBLE)
-			return ir_node_error(d, g, n, "precision %lld is not a float type", (long long)p);
+			return ir_node_error(d, g, n, "precision %lld is not a float type",
+			                     (long long)p);
 		*out = (DType)p;
 	} else {
 		*out = st == DT_INT32 ? DT_DOUBLE : st == DT_FLOAT8E8M0 ? DT_FLOAT : st;
@@ -275,23 +307,27 @@ static int q_emit(Emit *e)
 	const char *comp = pt == DT_DOUBLE ? "double" : "float";
 	bool is_int = int_range(ot, &lo, &hi);
 	bool sat = n->opset < 19 || ir_attr_int(n, "saturate", 1) != 0;
-	int loops = open_loops(e->o, &gr, ir_numel(x));
 	const char *pi = gr.mode == 0 ? "0" : "p";
 	snprintf(c, sizeof c, "x1[%s]", pi);
-	out_line(e->o, "const %s s = %s;", comp, round_to(pt, load(s->dtype, c, comp, a, sizeof a), b,
-								  sizeof b));
-	out_line(e->o, "const %s xv = %s;", comp, round_to(pt, load(x->dtype, "x0[i]", comp, a,
-									    sizeof a), b, sizeof b));
+	round_to(pt, load(s->dtype, c, comp, a, sizeof a), b, sizeof b);
+	if (gr.mode == 0) /* per tensor: the scale is loop invariant */
+		out_line(e->o, "const %s s = %s;", comp, b);
+	int loops = open_loops(e->o, &gr, ir_numel(x));
+	if (gr.mode != 0)
+		out_line(e->o, "const %s s = %s;", comp, b);
+	out_line(e->o, "const %s xv = %s;", comp,
+	         round_to(pt, load(x->dtype, "x0[i]", comp, a, sizeof a), b, sizeof b));
 	out_line(e->o, "const %s q = %s;", comp, round_to(pt, "xv / s", a, sizeof a));
 	snprintf(c, sizeof c, "x2[%s]", pi);
 	if (is_int) {
 		snprintf(zp, sizeof zp, "(double)%s", z ? c : "0");
 		out_line(e->o, "y0[i] = (%s)rt_q_sat(%s(q) + %s, %d, %d);", cg_ctype(ot),
-			 pt == DT_DOUBLE ? "nearbyint" : "(double)nearbyintf", zp, (int)lo, (int)hi);
+		         pt == DT_DOUBLE ? "nearbyint" : "(double)nearbyintf", zp, (int)lo,
+		         (int)hi);
 	} else {
 		snprintf(zp, sizeof zp, "%s", z ? load(z->dtype, c, "float", a, sizeof a) : "0.0f");
 		out_line(e->o, "y0[i] = rt_q_to_%s((float)q + %s, %d);", small_suffix(ot), zp,
-			 sat || ot == DT_FLOAT4E2M1);
+		         sat || ot == DT_FLOAT4E2M1);
 	}
 	cg_close(e->o, loops);
 	return 0;
@@ -299,9 +335,10 @@ static int q_emit(Emit *e)
 
 /* ------------------------------------------------------------ DequantizeLinear */
 
-static const DType dq_x_types[] = {DT_INT8, DT_UINT8, DT_INT16, DT_UINT16, DT_INT32, DT_UINT4,
-				   DT_INT4, DT_UINT2, DT_INT2, DT_FLOAT8E4M3FN, DT_FLOAT8E4M3FNUZ,
-				   DT_FLOAT8E5M2, DT_FLOAT8E5M2FNUZ, DT_FLOAT4E2M1, DT_UNDEFINED};
+static const DType dq_x_types[] = {
+    DT_INT8,           DT_UINT8,      DT_INT16,          DT_UINT16,     DT_INT32,
+    DT_UINT4,          DT_INT4,       DT_UINT2,          DT_INT2,       DT_FLOAT8E4M3FN,
+    DT_FLOAT8E4M3FNUZ, DT_FLOAT8E5M2, DT_FLOAT8E5M2FNUZ, DT_FLOAT4E2M1, DT_UNDEFINED};
 static const DType dq_s_types[] = {DT_FLOAT, DT_FLOAT16, DT_BFLOAT16, DT_FLOAT8E8M0, DT_UNDEFINED};
 
 static int dq_out_type(const Graph *g, const Node *n, DType *out, Diag *d)
@@ -311,7 +348,7 @@ static int dq_out_type(const Graph *g, const Node *n, DType *out, Diag *d)
 	DType t = od ? (DType)od : st == DT_FLOAT8E8M0 ? DT_FLOAT : st;
 	if (t != DT_FLOAT && t != DT_FLOAT16 && t != DT_BFLOAT16)
 		return ir_node_error(d, g, n, "output_dtype %lld is not float, float16 or bfloat16",
-				     (long long)od);
+		                     (long long)od);
 	*out = t;
 	return 0;
 }
@@ -326,7 +363,7 @@ static int dq_infer(Graph *g, Node *n, Diag *d)
 	const Value *x = op_in(g, n, 0), *z = op_in(g, n, 2);
 	if (z && z->dtype != x->dtype)
 		return ir_node_error(d, g, n, "zero point is %s but x is %s", dtype_name(z->dtype),
-				     dtype_name(x->dtype));
+		                     dtype_name(x->dtype));
 	if (granularity(g, n, x, op_in(g, n, 1), z, &gr, d) < 0)
 		return -1;
 	op_set_out(g, n, 0, ot, &x->shape);
@@ -347,10 +384,10 @@ static int dq_fold(Graph *g, Node *n, Diag *d)
 		double v;
 		if (fl)
 			v = (double)(float)(dtype_get_f64(x->dtype, x->data, i) -
-					    (z ? dtype_get_f64(z->dtype, z->data, p) : 0));
+			                    (z ? dtype_get_f64(z->dtype, z->data, p) : 0));
 		else
 			v = (double)(dtype_get_i64(x->dtype, x->data, i) -
-				     (z ? dtype_get_i64(z->dtype, z->data, p) : 0));
+			             (z ? dtype_get_i64(z->dtype, z->data, p) : 0));
 		dtype_set_f64(ot, y, i, (double)(float)(v * dtype_get_f64(s->dtype, s->data, p)));
 	}
 	return 0;
@@ -371,20 +408,25 @@ static int dq_emit(Emit *e)
 	/* int32 differences need double to stay exact; narrower ones are exact in float */
 	bool wide = x->dtype == DT_INT32;
 	const char *comp = wide ? "double" : "float";
-	int loops = open_loops(e->o, &gr, ir_numel(x));
 	const char *pi = gr.mode == 0 ? "0" : "p";
 	snprintf(c, sizeof c, "x1[%s]", pi);
-	out_line(e->o, "const %s s = %s;", comp, load(s->dtype, c, comp, a, sizeof a));
+	load(s->dtype, c, comp, a, sizeof a);
+	if (gr.mode == 0) /* per tensor: the scale is loop invariant */
+		out_line(e->o, "const %s s = %s;", comp, a);
+	int loops = open_loops(e->o, &gr, ir_numel(x));
+	if (gr.mode != 0)
+		out_line(e->o, "const %s s = %s;", comp, a);
 	snprintf(c, sizeof c, "x2[%s]", pi);
 	if (dtype_info(x->dtype)->is_float)
-		out_line(e->o, "const float v = %s - %s;", load(x->dtype, "x0[i]", "float", a, sizeof a),
-			 z ? load(z->dtype, c, "float", b, sizeof b) : "0.0f");
+		out_line(e->o, "const float v = %s - %s;",
+		         load(x->dtype, "x0[i]", "float", a, sizeof a),
+		         z ? load(z->dtype, c, "float", b, sizeof b) : "0.0f");
 	else if (wide)
-		out_line(e->o, "const double v = (double)((int64_t)x0[i] - %s%s);", z ? "(int64_t)" : "",
-			 z ? c : "0");
+		out_line(e->o, "const double v = (double)((int64_t)x0[i] - %s%s);",
+		         z ? "(int64_t)" : "", z ? c : "0");
 	else
-		out_line(e->o, "const float v = (float)((int32_t)x0[i] - %s%s);", z ? "(int32_t)" : "",
-			 z ? c : "0");
+		out_line(e->o, "const float v = (float)((int32_t)x0[i] - %s%s);",
+		         z ? "(int32_t)" : "", z ? c : "0");
 	out_line(e->o, "y0[i] = %s;", cg_store(ot, "(float)(v * s)", st, sizeof st));
 	cg_close(e->o, loops);
 	return 0;

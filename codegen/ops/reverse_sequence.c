@@ -12,8 +12,9 @@ static int axes(const Graph *g, const Node *n, int *ba, int *ta, Diag *d)
 {
 	int64_t b = ir_attr_int(n, "batch_axis", 1), t = ir_attr_int(n, "time_axis", 0);
 	if (!((b == 0 && t == 1) || (b == 1 && t == 0)))
-		return ir_node_error(d, g, n, "batch_axis %lld and time_axis %lld, expected 0 and 1 "
-				     "in either order", (long long)b, (long long)t);
+		return ir_node_error(d, g, n,
+				     "batch_axis %lld and time_axis %lld, expected 0 and 1 in either order",
+				     (long long)b, (long long)t);
 	*ba = (int)b;
 	*ta = (int)t;
 	return 0;
@@ -53,7 +54,8 @@ static int emit(Emit *e)
 		return 0;
 	out_line(e->o, "for (int64_t b = 0; b < %lld; b++) {", (long long)nb);
 	out_line(e->o, "int64_t len = (int64_t)x1[b];");
-	out_line(e->o, "len = len < 0 ? 0 : len > %lld ? %lld : len;", (long long)nt, (long long)nt);
+	out_line(e->o, "len = len < 0 ? 0 : len > %lld ? %lld : len;", (long long)nt,
+		 (long long)nt);
 	out_line(e->o, "for (int64_t t = 0; t < %lld; t++) {", (long long)nt);
 	out_line(e->o, "const int64_t s = t < len ? len - 1 - t : t;");
 	char dst[96], src[96];

@@ -40,17 +40,17 @@ typedef struct Act {
 } Act;
 
 static const Act acts[] = {
-	{"relu", "x > 0 ? x : 0", false, false, 0, 0},
-	{"tanh", "$tanh(x)", false, false, 0, 0},
-	{"sigmoid", "1 / (1 + $exp(-x))", false, false, 0, 0},
-	{"affine", "a * x + b", true, true, 1.0, 0.0},
-	{"leakyrelu", "x >= 0 ? x : a * x", true, false, 0.01, 0},
-	{"thresholdedrelu", "x >= a ? x : 0", true, false, 1.0, 0},
-	{"scaledtanh", "a * $tanh(b * x)", true, true, 1.0, 1.0},
-	{"hardsigmoid", "$fmin($fmax(a * x + b, 0), 1)", true, true, 0.2, 0.5},
-	{"elu", "x >= 0 ? x : a * ($exp(x) - 1)", true, false, 1.0, 0},
-	{"softsign", "x / (1 + $fabs(x))", false, false, 0, 0},
-	{"softplus", "$fmax(x, 0) + $log1p($exp(-$fabs(x)))", false, false, 0, 0},
+    {"relu", "x > 0 ? x : 0", false, false, 0, 0},
+    {"tanh", "$tanh(x)", false, false, 0, 0},
+    {"sigmoid", "1 / (1 + $exp(-x))", false, false, 0, 0},
+    {"affine", "a * x + b", true, true, 1.0, 0.0},
+    {"leakyrelu", "x >= 0 ? x : a * x", true, false, 0.01, 0},
+    {"thresholdedrelu", "x >= a ? x : 0", true, false, 1.0, 0},
+    {"scaledtanh", "a * $tanh(b * x)", true, true, 1.0, 1.0},
+    {"hardsigmoid", "$fmin($fmax(a * x + b, 0), 1)", true, true, 0.2, 0.5},
+    {"elu", "x >= 0 ? x : a * ($exp(x) - 1)", true, false, 1.0, 0},
+    {"softsign", "x / (1 + $fabs(x))", false, false, 0, 0},
+    {"softplus", "$fmax(x, 0) + $log1p($exp(-$fabs(x)))", false, false, 0, 0},
 };
 
 typedef struct Fn {
@@ -60,8 +60,8 @@ typedef struct Fn {
 
 typedef struct Rnn {
 	int kind;
-	int gates;  /* gate blocks in W and R: 1, 3 or 4 */
-	int nact;   /* activations per direction: 1, 2 or 3 */
+	int gates; /* gate blocks in W and R: 1, 3 or 4 */
+	int nact;  /* activations per direction: 1, 2 or 3 */
 	int ndir;
 	bool reverse[2];
 	int64_t S, B, I, H;
@@ -72,7 +72,7 @@ typedef struct Rnn {
 } Rnn;
 
 static const char *const default_acts[3][3] = {
-	{"Tanh"}, {"Sigmoid", "Tanh"}, {"Sigmoid", "Tanh", "Tanh"}};
+    {"Tanh"}, {"Sigmoid", "Tanh"}, {"Sigmoid", "Tanh", "Tanh"}};
 
 static int kind_of(const Node *n)
 {
@@ -108,9 +108,10 @@ static int parse_acts(const Graph *g, const Node *n, Rnn *r, Diag *d)
 		const char *name = cnt ? at->strings[k % cnt] : default_acts[r->kind][k % r->nact];
 		const Act *a = find_act(name);
 		if (!a)
-			return ir_node_error(d, g, n, "activation '%s' is not one of Relu, Tanh, "
-					     "Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, "
-					     "HardSigmoid, Elu, Softsign, Softplus", name);
+			return ir_node_error(
+			    d, g, n,
+			    "activation '%s' is not one of Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus",
+			    name);
 		r->fn[k].act = a;
 		r->fn[k].a = a->alpha ? (ia < nal ? al[ia++] : a->da) : 0;
 		r->fn[k].b = a->beta ? (ib < nbe ? be[ib++] : a->db) : 0;
@@ -119,7 +120,7 @@ static int parse_acts(const Graph *g, const Node *n, Rnn *r, Diag *d)
 }
 
 static int expect_shape(const Graph *g, const Node *n, int k, int rank, const int64_t *dims,
-			Diag *d)
+                        Diag *d)
 {
 	const Value *v = op_in(g, n, k);
 	Shape s = {rank, {0}};
@@ -127,7 +128,8 @@ static int expect_shape(const Graph *g, const Node *n, int k, int rank, const in
 	memcpy(s.dims, dims, (size_t)rank * sizeof *dims);
 	if (v && !shape_equal(&v->shape, &s))
 		return ir_node_error(d, g, n, "input '%s' has shape %s, expected %s", v->name,
-				     shape_str(&v->shape, s1, sizeof s1), shape_str(&s, s2, sizeof s2));
+		                     shape_str(&v->shape, s1, sizeof s1),
+		                     shape_str(&s, s2, sizeof s2));
 	return 0;
 }
 
@@ -139,15 +141,15 @@ static int parse(const Graph *g, const Node *n, Rnn *r, Diag *d)
 	r->kind = kind_of(n);
 	r->gates = r->kind == K_RNN ? 1 : r->kind == K_GRU ? 3 : 4;
 	r->nact = r->kind + 1;
-	if (op_check_arity(g, n, 3, maxin, 3, d) < 0 || op_check_dtype(g, n, 0, op_float_types, d) < 0 ||
-	    op_check_dtype(g, n, 4, i32, d) < 0)
+	if (op_check_arity(g, n, 3, maxin, 3, d) < 0 ||
+	    op_check_dtype(g, n, 0, op_float_types, d) < 0 || op_check_dtype(g, n, 4, i32, d) < 0)
 		return -1;
 	DType dt = op_in(g, n, 0)->dtype;
 	for (int k = 1; k < maxin; k++) {
 		const Value *v = op_in(g, n, k);
 		if (k != 4 && v && v->dtype != dt)
-			return ir_node_error(d, g, n, "input '%s' is %s, expected %s like X", v->name,
-					     dtype_name(v->dtype), dtype_name(dt));
+			return ir_node_error(d, g, n, "input '%s' is %s, expected %s like X",
+			                     v->name, dtype_name(v->dtype), dtype_name(dt));
 	}
 	const char *dir = ir_attr_str(n, "direction", "forward");
 	if (!strcmp(dir, "forward") || !strcmp(dir, "reverse")) {
@@ -157,8 +159,8 @@ static int parse(const Graph *g, const Node *n, Rnn *r, Diag *d)
 		r->ndir = 2;
 		r->reverse[1] = true;
 	} else {
-		return ir_node_error(d, g, n, "direction is '%s', expected forward, reverse or "
-				     "bidirectional", dir);
+		return ir_node_error(
+		    d, g, n, "direction is '%s', expected forward, reverse or bidirectional", dir);
 	}
 	r->layout = n->opset >= 14 ? (int)ir_attr_int(n, "layout", 0) : 0;
 	if (r->layout != 0 && r->layout != 1)
@@ -172,7 +174,7 @@ static int parse(const Graph *g, const Node *n, Rnn *r, Diag *d)
 	r->H = ir_attr_int(n, "hidden_size", rr->shape.dims[2]);
 	if (r->H < 1)
 		return ir_node_error(d, g, n, "hidden_size is %lld, expected a positive value",
-				     (long long)r->H);
+		                     (long long)r->H);
 	r->has_clip = ir_attr(n, "clip") != NULL;
 	r->clip = ir_attr_float(n, "clip", 0);
 	if (r->has_clip && !(r->clip >= 0))
@@ -187,8 +189,8 @@ static int parse(const Graph *g, const Node *n, Rnn *r, Diag *d)
 	if (expect_shape(g, n, 1, 3, wd, d) < 0 || expect_shape(g, n, 2, 3, rd, d) < 0 ||
 	    expect_shape(g, n, 3, 2, bd, d) < 0 || expect_shape(g, n, 4, 1, sd, d) < 0 ||
 	    expect_shape(g, n, 5, 3, hd, d) < 0 ||
-	    (r->kind == K_LSTM && (expect_shape(g, n, 6, 3, hd, d) < 0 ||
-				   expect_shape(g, n, 7, 2, pd, d) < 0)))
+	    (r->kind == K_LSTM &&
+	     (expect_shape(g, n, 6, 3, hd, d) < 0 || expect_shape(g, n, 7, 2, pd, d) < 0)))
 		return -1;
 	return parse_acts(g, n, r, d);
 }
@@ -200,7 +202,7 @@ static int infer(Graph *g, Node *n, Diag *d)
 		return -1;
 	if (n->noutputs > (r.kind == K_LSTM ? 3 : 2))
 		return ir_node_error(d, g, n, "has %d outputs, expected at most %d", n->noutputs,
-				     r.kind == K_LSTM ? 3 : 2);
+		                     r.kind == K_LSTM ? 3 : 2);
 	DType dt = op_in(g, n, 0)->dtype;
 	Shape y = {4, {r.S, r.ndir, r.B, r.H}}, h = {3, {r.ndir, r.B, r.H}};
 	if (r.layout) {
@@ -234,7 +236,7 @@ static void expand(const Fn *f, DType dt, char *buf, size_t n)
 	size_t k = 0;
 	while (*t && k + 64 < n) {
 		bool alone = (t == f->act->expr || !isalnum((unsigned char)t[-1])) &&
-			     !isalnum((unsigned char)t[1]);
+		             !isalnum((unsigned char)t[1]);
 		if (*t == '$') {
 			t++;
 			while (isalnum((unsigned char)*t) && k + 2 < n)
@@ -244,7 +246,7 @@ static void expand(const Fn *f, DType dt, char *buf, size_t n)
 		} else if ((*t == 'a' || *t == 'b') && alone) {
 			char lit[48];
 			k += (size_t)snprintf(buf + k, n - k, "(%s)",
-					      cg_lit(dt, *t == 'a' ? f->a : f->b, lit, sizeof lit));
+			                      cg_lit(dt, *t == 'a' ? f->a : f->b, lit, sizeof lit));
 			t++;
 		} else {
 			buf[k++] = *t++;
@@ -296,7 +298,7 @@ static const char *state_row(const Rnn *r, int dir, char *buf, size_t n)
 
 /* gx = Wb + W.x for all gates, gh = Rb + R.v for gate rows [j0, j1) into gh + j0. */
 static void emit_dots(Emit *e, const Rnn *r, DType dt, int dir, int64_t j0, int64_t j1,
-		      const char *vec, bool input)
+                      const char *vec, bool input)
 {
 	Out *o = e->o;
 	const char *ct = cg_ctype(dt), *comp = cg_comp(dt);
@@ -304,7 +306,7 @@ static void emit_dots(Emit *e, const Rnn *r, DType dt, int dir, int64_t j0, int6
 	char ld[128], bias[128], ref[96];
 	out_line(o, "for (int64_t j = %lld; j < %lld; j++) {", (long long)j0, (long long)j1);
 	out_line(o, "const %s *wr = %s + (%lld + j) * %lld;", ct, input ? "x1" : "x2",
-		 (long long)(dir * GH), (long long)len);
+	         (long long)(dir * GH), (long long)len);
 	snprintf(ref, sizeof ref, "x3[%lld + j]", (long long)(dir * 2 * GH + (input ? 0 : GH)));
 	snprintf(bias, sizeof bias, "%s", arg_in(e, 3) ? cg_load(dt, ref, ld, sizeof ld) : "0");
 	out_line(o, "%s acc = %s;", comp, bias);
@@ -316,7 +318,7 @@ static void emit_dots(Emit *e, const Rnn *r, DType dt, int dir, int64_t j0, int6
 
 /* Peephole term "+ P[dir, g*H + k] * state" or "". */
 static const char *peep(const Emit *e, DType dt, const Rnn *r, int dir, int g, const char *state,
-			char *buf, size_t n)
+                        char *buf, size_t n)
 {
 	char ref[96], ld[128];
 	if (!arg_in(e, 7)) {
@@ -343,14 +345,14 @@ static void emit_lstm_update(Emit *e, const Rnn *r, DType dt, int dir)
 		out_line(o, "const %s fg = 1 - ig;", comp);
 	} else {
 		snprintf(x, sizeof x, "gx[%lld + k] + gh[%lld + k]%s", 2 * H, 2 * H,
-			 peep(e, dt, r, dir, 2, "cprev", p, sizeof p));
+		         peep(e, dt, r, dir, 2, "cprev", p, sizeof p));
 		out_line(o, "const %s fg = %s;", comp, act(e, r, f, x, a, sizeof a));
 	}
 	snprintf(x, sizeof x, "gx[%lld + k] + gh[%lld + k]", 3 * H, 3 * H);
 	out_line(o, "const %s cg = %s;", comp, act(e, r, g, x, a, sizeof a));
 	out_line(o, "const %s cn = fg * cprev + ig * cg;", comp);
 	snprintf(x, sizeof x, "gx[%lld + k] + gh[%lld + k]%s", H, H,
-		 peep(e, dt, r, dir, 1, "cn", p, sizeof p));
+	         peep(e, dt, r, dir, 1, "cn", p, sizeof p));
 	out_line(o, "const %s og = %s;", comp, act(e, r, f, x, a, sizeof a));
 	out_line(o, "cp[k] = cn;");
 	out_line(o, "hp[k] = og * %s_f%d(cn);", e->fn, h);
@@ -375,7 +377,8 @@ static void emit_gru_update(Emit *e, const Rnn *r, DType dt, int dir)
 		emit_dots(e, r, dt, dir, 2 * H, 3 * H, "rh", false);
 		snprintf(x, sizeof x, "gx[%lld + k] + gh[%lld + k]", 2 * H, 2 * H);
 	} else {
-		snprintf(x, sizeof x, "gx[%lld + k] + gx[%lld + k] * gh[%lld + k]", 2 * H, H, 2 * H);
+		snprintf(x, sizeof x, "gx[%lld + k] + gx[%lld + k] * gh[%lld + k]", 2 * H, H,
+		         2 * H);
 	}
 	out_line(o, "for (int64_t k = 0; k < %lld; k++) {", H);
 	out_line(o, "const %s hh = %s;", comp, act(e, r, g, x, a, sizeof a));
@@ -387,10 +390,12 @@ static void emit_gru_update(Emit *e, const Rnn *r, DType dt, int dir)
 static void emit_step(Emit *e, const Rnn *r, DType dt, int dir)
 {
 	Out *o = e->o;
-	long long S = (long long)r->S, B = (long long)r->B, H = (long long)r->H, I = (long long)r->I;
+	long long S = (long long)r->S, B = (long long)r->B, H = (long long)r->H,
+	          I = (long long)r->I;
 	char a[512], ld[128], st[160];
 	if (arg_in(e, 4)) {
-		out_line(o, "const int64_t len = x4[b] < 0 ? 0 : x4[b] > %lld ? %lld : x4[b];", S, S);
+		out_line(o, "const int64_t len = x4[b] < 0 ? 0 : x4[b] > %lld ? %lld : x4[b];", S,
+		         S);
 		out_line(o, "if (s >= len)");
 		out_line(o, "\tcontinue;");
 		out_line(o, "const int64_t t = %s;", r->reverse[dir] ? "len - 1 - s" : "s");
@@ -400,16 +405,18 @@ static void emit_step(Emit *e, const Rnn *r, DType dt, int dir)
 		else
 			out_line(o, "const int64_t t = s;");
 	}
-	out_line(o, "const %s *xr = x0 + %s;", cg_ctype(dt),
-		 r->layout ? (snprintf(a, sizeof a, "(b * %lld + t) * %lld", S, I), a)
-			   : (snprintf(a, sizeof a, "(t * %lld + b) * %lld", B, I), a));
+	if (r->layout)
+		out_line(o, "const %s *xr = x0 + (b * %lld + t) * %lld;", cg_ctype(dt), S, I);
+	else
+		out_line(o, "const %s *xr = x0 + (t * %lld + b) * %lld;", cg_ctype(dt), B, I);
 	out_line(o, "for (int64_t k = 0; k < %lld; k++)", I);
 	out_line(o, "\txv[k] = %s;", cg_load(dt, "xr[k]", ld, sizeof ld));
 	out_line(o, "%s *hp = h + b * %lld;", cg_comp(dt), H);
 	if (r->kind == K_LSTM)
 		out_line(o, "%s *cp = c + b * %lld;", cg_comp(dt), H);
 	emit_dots(e, r, dt, dir, 0, r->gates * r->H, "xv", true);
-	emit_dots(e, r, dt, dir, 0, (r->kind == K_GRU && !r->lbr ? 2 : r->gates) * r->H, "hp", false);
+	emit_dots(e, r, dt, dir, 0, (r->kind == K_GRU && !r->lbr ? 2 : r->gates) * r->H, "hp",
+	          false);
 	if (r->kind == K_RNN) {
 		out_line(o, "for (int64_t k = 0; k < %lld; k++)", H);
 		out_line(o, "\thp[k] = %s;", act(e, r, dir, "gx[k] + gh[k]", a, sizeof a));
@@ -465,14 +472,17 @@ static int emit(Emit *e)
 	Out *o = e->o;
 	char st[64];
 	emit_decls(e, &r, dt);
-	out_line(o, "%s *const h = (%s *)scratch, *const c = h + %lld;", comp, comp, BH);
-	out_line(o, "%s *const gx = c + %lld, *const gh = gx + %lld, *const rh = gh + %lld;", comp,
-		 BH, GH, GH);
-	out_line(o, "%s *const xv = rh + %lld;", comp, (long long)r.H);
-	out_line(o, "(void)c, (void)rh;");
+	/* scratch: h[B*H], c[B*H], gx[G*H], gh[G*H], rh[H], xv[I] */
+	out_line(o, "%s *const h = (%s *)scratch;", comp, comp);
+	if (r.kind == K_LSTM)
+		out_line(o, "%s *const c = h + %lld;", comp, BH);
+	out_line(o, "%s *const gx = h + %lld, *const gh = gx + %lld;", comp, 2 * BH, GH);
+	if (r.kind == K_GRU && !r.lbr)
+		out_line(o, "%s *const rh = gh + %lld;", comp, GH);
+	out_line(o, "%s *const xv = gh + %lld;", comp, GH + (long long)r.H);
 	if (arg_out(e, 0) && arg_in(e, 4)) {
 		out_line(o, "for (int64_t i = 0; i < %lld; i++)",
-			 (long long)ir_numel(op_outv(e->g, e->n, 0)));
+		         (long long)ir_numel(op_outv(e->g, e->n, 0)));
 		out_line(o, "\ty0[i] = %s;", cg_store(dt, "0", st, sizeof st));
 	}
 	for (int dir = 0; dir < r.ndir; dir++) {

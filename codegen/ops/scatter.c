@@ -6,7 +6,8 @@
  * the end, and an update whose index is still out of range is skipped, so the
  * kernel never writes outside the output. Reductions add/mul/max/min are done in
  * the element's arithmetic type; integer add/mul wrap (unsigned arithmetic) rather
- * than overflow.
+ * than overflow. Scatter, ScatterElements and ScatterND fold when all inputs are
+ * constant (shape tensors edited by index in exported graphs).
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,8 +56,8 @@ static void emit_update(Out *o, DType dt, int red, const char *dst, const char *
 		break;
 	}
 	default:
-		snprintf(expr, sizeof expr, "%s %s %s ? %s : %s", b, red == RED_MAX ? ">" : "<", a, b,
-			 a);
+		snprintf(expr, sizeof expr, "%s %s %s ? %s : %s", b, red == RED_MAX ? ">" : "<",
+			 a, b, a);
 		break;
 	}
 	out_line(o, "%s = %s;", dst, cg_store(dt, expr, st, sizeof st));
@@ -67,6 +68,48 @@ static void emit_data_copy(Emit *e)
 	int64_t b = ir_bytes(op_in(e->g, e->n, 0));
 	if (b > 0)
 		out_line(e->o, "memcpy(y0, x0, %lld);", (long long)b);
+}
+
+/* Host version of emit_update: out[o] = f(out[o], upd[u]) (folding). */
+static void fold_update(DType dt, int red, void *out, int64_t o, const void *upd, int64_t u)
+{
+	if (red == RED_NONE) {
+		ix_copy_elem(dt, out, o, upd, u);
+		return;
+	}
+	if (dtype_info(dt)->is_float) {
+		double a = dtype_get_f64(dt, out, o), b = dtype_get_f64(dt, upd, u);
+		double r = red == RED_ADD   ? a + b
+			   : red == RED_MUL ? a * b
+			   : red == RED_MAX ? (b > a ? b : a)
+					    : (b < a ? b : a);
+		dtype_set_f64(dt, out, o, r);
+		return;
+	}
+	int64_t a = dtype_get_i64(dt, out, o), b = dtype_get_i64(dt, upd, u), r;
+	bool less = dt == DT_UINT64 ? (uint64_t)b < (uint64_t)a : b < a;
+	if (dt == DT_BOOL && red == RED_ADD)
+		r = a || b;
+	else if (dt == DT_BOOL && red == RED_MUL)
+		r = a && b;
+	else if (red == RED_ADD)
+		r = (int64_t)((uint64_t)a + (uint64_t)b);
+	else if (red == RED_MUL)
+		r = (int64_t)((uint64_t)a * (uint64_t)b);
+	else
+		r = (red == RED_MIN) == less ? b : a;
+	dtype_set_i64(dt, out, o, r);
+}
+
+/* Allocates output 0 of a scatter as a copy of input 0 (folding). */
+static void *fold_start(Graph *g, const Node *n)
+{
+	const Value *x = op_in(g, n, 0);
+	void *y = op_alloc_const(g, n, 0);
+	int64_t b = ir_bytes(x);
+	if (b > 0)
+		memcpy(y, x->data, (size_t)b);
+	return y;
 }
 
 /* ------------------------------------------------------------ Scatter / ScatterElements */
@@ -82,17 +125,45 @@ static int elements_infer(Graph *g, Node *n, Diag *d)
 	if (u->dtype != x->dtype)
 		return ir_node_error(d, g, n, "updates are %s but data is %s", dtype_name(u->dtype),
 				     dtype_name(x->dtype));
-	if (x->shape.rank < 1 || ix->shape.rank != x->shape.rank || !shape_equal(&ix->shape, &u->shape))
-		return ir_node_error(d, g, n, "indices and updates must have data's rank and one "
-				     "shape");
+	if (x->shape.rank < 1 || ix->shape.rank != x->shape.rank ||
+	    !shape_equal(&ix->shape, &u->shape))
+		return ir_node_error(d, g, n,
+				     "indices and updates must have data's rank and one shape");
 	if (op_axis(g, n, ir_attr_int(n, "axis", 0), x->shape.rank, &axis, d) < 0)
 		return -1;
 	for (int k = 0; k < x->shape.rank; k++)
 		if (k != axis && ix->shape.dims[k] > x->shape.dims[k])
-			return ir_node_error(d, g, n, "indices dim %d is %lld, larger than data's %lld",
+			return ir_node_error(d, g, n,
+					     "indices dim %d is %lld, larger than data's %lld",
 					     k, (long long)ix->shape.dims[k],
 					     (long long)x->shape.dims[k]);
 	op_set_out(g, n, 0, x->dtype, &x->shape);
+	return 0;
+}
+
+static int elements_fold(Graph *g, Node *n, Diag *d)
+{
+	int red;
+	if (reduction(g, n, &red, d) < 0)
+		return -1;
+	const Value *x = op_in(g, n, 0), *ix = op_in(g, n, 1), *u = op_in(g, n, 2);
+	int r = x->shape.rank, axis = (int)ir_attr_int(n, "axis", 0);
+	axis = axis < 0 ? axis + r : axis;
+	int64_t xst[CNNC_MAX_RANK], idx[CNNC_MAX_RANK] = {0}, total = ir_numel(ix);
+	shape_strides(&x->shape, xst);
+	void *y = fold_start(g, n);
+	for (int64_t j = 0; j < total; j++) {
+		int64_t v = dtype_get_i64(ix->dtype, ix->data, j), dim = x->shape.dims[axis];
+		v = v < 0 ? v + dim : v;
+		if (v >= 0 && v < dim) {
+			int64_t off = v * xst[axis];
+			for (int k = 0; k < r; k++)
+				off += k == axis ? 0 : idx[k] * xst[k];
+			fold_update(x->dtype, red, y, off, u->data, j);
+		}
+		for (int k = r - 1; k >= 0 && ++idx[k] == ix->shape.dims[k]; k--)
+			idx[k] = 0;
+	}
 	return 0;
 }
 
@@ -127,8 +198,8 @@ static int elements_emit(Emit *e)
 	return 0;
 }
 
-const OpDef opdef_SCATTER = {elements_infer, NULL, elements_emit, NULL, 0};
-const OpDef opdef_SCATTERELEMENTS = {elements_infer, NULL, elements_emit, NULL, 0};
+const OpDef opdef_SCATTER = {elements_infer, elements_fold, elements_emit, NULL, 0};
+const OpDef opdef_SCATTERELEMENTS = {elements_infer, elements_fold, elements_emit, NULL, 0};
 
 /* ------------------------------------------------------------ ScatterND */
 
@@ -145,8 +216,9 @@ static int nd_infer(Graph *g, Node *n, Diag *d)
 				     dtype_name(x->dtype));
 	int r = x->shape.rank, q = ix->shape.rank;
 	if (r < 1 || q < 1)
-		return ir_node_error(d, g, n, "data has rank %d and indices rank %d, expected both "
-				     ">= 1", r, q);
+		return ir_node_error(d, g, n,
+				     "data has rank %d and indices rank %d, expected both >= 1",
+				     r, q);
 	int64_t k = ix->shape.dims[q - 1];
 	if (k < 1 || k > r)
 		return ir_node_error(d, g, n, "index tuples have length %lld, expected 1 to %d",
@@ -158,11 +230,38 @@ static int nd_infer(Graph *g, Node *n, Diag *d)
 		us.dims[us.rank++] = x->shape.dims[j];
 	if (us.rank > CNNC_MAX_RANK || !shape_equal(&us, &u->shape)) {
 		char s1[128];
-		return ir_node_error(d, g, n, "updates have shape %s, expected indices.shape[:-1] + "
-				     "data.shape[%lld:]", shape_str(&u->shape, s1, sizeof s1),
-				     (long long)k);
+		return ir_node_error(d, g, n,
+				     "updates have shape %s, expected indices.shape[:-1] + data.shape[%lld:]",
+				     shape_str(&u->shape, s1, sizeof s1), (long long)k);
 	}
 	op_set_out(g, n, 0, x->dtype, &x->shape);
+	return 0;
+}
+
+static int nd_fold(Graph *g, Node *n, Diag *d)
+{
+	int red;
+	if (reduction(g, n, &red, d) < 0)
+		return -1;
+	const Value *x = op_in(g, n, 0), *ix = op_in(g, n, 1), *u = op_in(g, n, 2);
+	int q = ix->shape.rank, r = x->shape.rank, k = (int)ix->shape.dims[q - 1];
+	int64_t ntuple = ix_prod(&ix->shape, 0, q - 1), slice = ix_prod(&x->shape, k, r);
+	int64_t xst[CNNC_MAX_RANK];
+	shape_strides(&x->shape, xst);
+	void *y = fold_start(g, n);
+	for (int64_t t = 0; t < ntuple; t++) {
+		int64_t off = 0;
+		bool ok = true;
+		for (int j = 0; j < k; j++) {
+			int64_t v = dtype_get_i64(ix->dtype, ix->data, t * k + j);
+			int64_t dim = x->shape.dims[j];
+			v = v < 0 ? v + dim : v;
+			ok &= v >= 0 && v < dim;
+			off += v * xst[j];
+		}
+		for (int64_t s = 0; ok && s < slice; s++)
+			fold_update(x->dtype, red, y, off + s, u->data, t * slice + s);
+	}
 	return 0;
 }
 
@@ -191,8 +290,8 @@ static int nd_emit(Emit *e)
 		out_line(e->o, "off += v%d * %lld;", j, (long long)xst[j]);
 	}
 	if (red == RED_NONE && slice > 1) {
-		out_line(e->o, "memcpy(y0 + off, x2 + t * %lld, %lld * sizeof *y0);", (long long)slice,
-			 (long long)slice);
+		out_line(e->o, "memcpy(y0 + off, x2 + t * %lld, %lld * sizeof *y0);",
+			 (long long)slice, (long long)slice);
 	} else {
 		out_line(e->o, "for (int64_t s = 0; s < %lld; s++) {", (long long)slice);
 		char dst[64], src[64];
@@ -205,7 +304,7 @@ static int nd_emit(Emit *e)
 	return 0;
 }
 
-const OpDef opdef_SCATTERND = {nd_infer, NULL, nd_emit, NULL, 0};
+const OpDef opdef_SCATTERND = {nd_infer, nd_fold, nd_emit, NULL, 0};
 
 /* ------------------------------------------------------------ TensorScatter */
 
@@ -225,18 +324,22 @@ static int ts_infer(Graph *g, Node *n, Diag *d)
 	if (axis == 0)
 		return ir_node_error(d, g, n, "axis is the batch axis 0");
 	if (u->dtype != x->dtype || u->shape.rank != r)
-		return ir_node_error(d, g, n, "update must have past_cache's element type and rank");
+		return ir_node_error(d, g, n,
+				     "update must have past_cache's element type and rank");
 	for (int k = 0; k < r; k++)
-		if (k == axis ? u->shape.dims[k] > x->shape.dims[k] : u->shape.dims[k] != x->shape.dims[k])
-			return ir_node_error(d, g, n, "update dim %d is %lld, does not match "
-					     "past_cache's %lld", k, (long long)u->shape.dims[k],
+		if (k == axis ? u->shape.dims[k] > x->shape.dims[k]
+			      : u->shape.dims[k] != x->shape.dims[k])
+			return ir_node_error(d, g, n,
+					     "update dim %d is %lld, does not match past_cache's %lld",
+					     k, (long long)u->shape.dims[k],
 					     (long long)x->shape.dims[k]);
 	if (w) {
 		static const DType i64[] = {DT_INT64, DT_INT32, DT_UNDEFINED};
 		if (op_check_dtype(g, n, 2, i64, d) < 0)
 			return -1;
 		if (ir_numel(w) != x->shape.dims[0])
-			return ir_node_error(d, g, n, "write_indices has %lld values, expected %lld",
+			return ir_node_error(d, g, n,
+					     "write_indices has %lld values, expected %lld",
 					     (long long)ir_numel(w), (long long)x->shape.dims[0]);
 	}
 	op_set_out(g, n, 0, x->dtype, &x->shape);
@@ -277,7 +380,8 @@ static int ts_emit(Emit *e)
 	else
 		out_line(e->o, "if (pos < 0 || pos >= %lld) continue;", (long long)m);
 	if (post == 1)
-		out_line(e->o, "y0[p * %lld + pos] = x1[p * %lld + s];", (long long)m, (long long)l);
+		out_line(e->o, "y0[p * %lld + pos] = x1[p * %lld + s];", (long long)m,
+			 (long long)l);
 	else
 		out_line(e->o, "memcpy(y0 + (p * %lld + pos) * %lld, x1 + (p * %lld + s) * %lld, "
 			       "%lld * sizeof *y0);",

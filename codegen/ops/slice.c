@@ -58,7 +58,8 @@ static int slice_args(const Graph *g, const Node *n, SliceArgs *sa, Diag *d)
 		sa->n = (int64_t)ir_attr_ints(n, "starts", &sa->starts);
 		sa->naxes = (int64_t)ir_attr_ints(n, "axes", &sa->axes);
 		if (!ir_attr(n, "starts") || !ir_attr(n, "ends"))
-			return ir_node_error(d, g, n, "attributes 'starts' and 'ends' are required");
+			return ir_node_error(d, g, n,
+					     "attributes 'starts' and 'ends' are required");
 		if (ne != sa->n)
 			return ir_node_error(d, g, n, "starts has %lld values and ends %lld",
 					     (long long)sa->n, (long long)ne);
@@ -75,8 +76,8 @@ static int slice_args(const Graph *g, const Node *n, SliceArgs *sa, Diag *d)
 	    ix_const_ints(g, n, 2, sa->buf[1], MAXV, &ne, d) < 0)
 		return -1;
 	if (ne != sa->n)
-		return ir_node_error(d, g, n, "starts has %lld values and ends %lld", (long long)sa->n,
-				     (long long)ne);
+		return ir_node_error(d, g, n, "starts has %lld values and ends %lld",
+				     (long long)sa->n, (long long)ne);
 	sa->naxes = sa->nsteps = -1;
 	if (ir_has_in(n, 3) && ix_const_ints(g, n, 3, sa->buf[2], MAXV, &sa->naxes, d) < 0)
 		return -1;
@@ -94,7 +95,8 @@ static int slice_copy(const Graph *g, const Node *n, Copy *c, Shape *out, Diag *
 	if (slice_args(g, n, &sa, d) < 0)
 		return -1;
 	if ((sa.naxes >= 0 && sa.naxes != sa.n) || (sa.nsteps >= 0 && sa.nsteps != sa.n))
-		return ir_node_error(d, g, n, "starts, ends, axes and steps have different lengths");
+		return ir_node_error(d, g, n,
+				     "starts, ends, axes and steps have different lengths");
 	if (sa.n > r)
 		return ir_node_error(d, g, n, "%lld axes sliced in a tensor of rank %d",
 				     (long long)sa.n, r);

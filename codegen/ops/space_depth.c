@@ -15,7 +15,8 @@ static int check_input(const Graph *g, const Node *n, int64_t *b, Diag *d)
 		return -1;
 	const Value *x = op_in(g, n, 0);
 	if (x->shape.rank != 4)
-		return ir_node_error(d, g, n, "input has rank %d, expected 4 (NCHW)", x->shape.rank);
+		return ir_node_error(d, g, n, "input has rank %d, expected 4 (NCHW)",
+				     x->shape.rank);
 	if (!ir_attr(n, "blocksize"))
 		return ir_node_error(d, g, n, "attribute 'blocksize' is required");
 	*b = ir_attr_int(n, "blocksize", 1);
@@ -43,8 +44,9 @@ static int make_copy(const Graph *g, const Node *n, Copy *c, Shape *out, Diag *d
 		if (!crd && strcmp(mode, "DCR"))
 			return ir_node_error(d, g, n, "mode '%s' is not DCR or CRD", mode);
 		if (C % (b * b))
-			return ir_node_error(d, g, n, "channels %lld are not a multiple of blocksize^2 "
-					     "%lld", (long long)C, (long long)(b * b));
+			return ir_node_error(d, g, n,
+					     "channels %lld are not a multiple of blocksize^2 %lld",
+					     (long long)C, (long long)(b * b));
 		int64_t Cp = C / (b * b), hw = H * W;
 		*out = (Shape){4, {N, Cp, H * b, W * b}};
 		view = (Shape){6, {N, Cp, H, b, W, b}};
@@ -54,8 +56,9 @@ static int make_copy(const Graph *g, const Node *n, Copy *c, Shape *out, Diag *d
 		memcpy(c->sst, st, sizeof st);
 	} else {
 		if (H % b || W % b)
-			return ir_node_error(d, g, n, "height %lld and width %lld are not multiples of "
-					     "blocksize %lld", (long long)H, (long long)W, (long long)b);
+			return ir_node_error(d, g, n,
+					     "height %lld and width %lld are not multiples of blocksize %lld",
+					     (long long)H, (long long)W, (long long)b);
 		int64_t Hp = H / b, Wp = W / b;
 		*out = (Shape){4, {N, C * b * b, Hp, Wp}};
 		view = (Shape){6, {N, b, b, C, Hp, Wp}};

@@ -31,20 +31,23 @@ static int split_sizes(const Graph *g, const Node *n, int axis, int64_t *sizes, 
 		if (a) {
 			parts = a->i;
 			if (parts != no)
-				return ir_node_error(d, g, n, "num_outputs is %lld but the node has %d "
-						     "outputs", (long long)parts, no);
+				return ir_node_error(d, g, n,
+						     "num_outputs is %lld but the node has %d outputs",
+						     (long long)parts, no);
 		}
 		if (no < 1)
 			return ir_node_error(d, g, n, "has no outputs");
 		int64_t each = a ? (dim + no - 1) / no : dim / no;
 		if (!a && each * no != dim)
-			return ir_node_error(d, g, n, "axis of size %lld does not split into %d equal "
-					     "parts", (long long)dim, no);
+			return ir_node_error(d, g, n,
+					     "axis of size %lld does not split into %d equal parts",
+					     (long long)dim, no);
 		for (int i = 0; i < no; i++)
 			sizes[i] = i < no - 1 ? each : dim - each * (no - 1);
 		if (sizes[no - 1] < 0)
-			return ir_node_error(d, g, n, "axis of size %lld cannot be split into %d parts "
-					     "of %lld", (long long)dim, no, (long long)each);
+			return ir_node_error(d, g, n,
+					     "axis of size %lld cannot be split into %d parts of %lld",
+					     (long long)dim, no, (long long)each);
 		return 0;
 	}
 	if (cnt != no)

@@ -4,11 +4,12 @@
 #   tests/e2e/make_refs.sh [--seed N] [NAME...]      (default: every model)
 #
 # For each model of tests/e2e/models.txt: writes it with models/make_models.py,
-# runs tools/ort/reference.js (seeded input, ORT without graph optimisation) into
-# data/NAME/test_data_set_0/, keeps data/NAME/model.onnx for a small model or
-# data/NAME/model.sha256 for a big one, then checks ORT's outputs against the
-# script's own float64 evaluation (make_models.py --check). Needs onnxruntime-node
-# (scripts/setup.sh installs it; or set CNNC_ORT_MODULE).
+# runs tools/ort/reference.js (seeded inputs, ORT without graph optimisation) into
+# data/NAME/test_data_set_K/ (two sets for a small model, one for a big one),
+# keeps data/NAME/model.onnx for a small model or data/NAME/model.sha256 for a
+# big one, then checks ORT's outputs against the script's own float64
+# evaluation (make_models.py --check). Needs onnxruntime-node (scripts/setup.sh
+# installs it; or set CNNC_ORT_MODULE).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -18,7 +19,7 @@ names=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--seed) seed=$2; shift ;;
-	-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
 	-*) echo "make_refs.sh: unknown option '$1'" >&2; exit 2 ;;
 	*) names+=("$1") ;;
 	esac
@@ -44,7 +45,10 @@ for n in "${names[@]}"; do
 	d=$here/data/$n
 	rm -rf "$d"
 	mkdir -p "$d"
-	node "$root/tools/ort/reference.js" "$tmp/$n.onnx" "$d" --seed "$seed"
+	# two data sets for a small model (its inputs are small), one for a big one
+	sets=1
+	[ "${set[$n]}" = small ] && sets=2
+	node "$root/tools/ort/reference.js" "$tmp/$n.onnx" "$d" --seed "$seed" --sets $sets
 	if [ "${set[$n]}" = small ]; then
 		cp "$tmp/$n.onnx" "$d/model.onnx"
 	else

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - end-to-end model tests: cnnc verify against ONNX Runtime reference outputs.
 #
-#   tests/e2e/run.sh [--all] [--cnnc PATH] [-j N] [--keep DIR] [NAME...]
+#   tests/e2e/run.sh [--all] [--cnnc PATH] [-j N] [-v] [--keep DIR] [NAME...]
 #
 # Runs the small models of tests/e2e/models.txt (committed under data/NAME/), or with
 # --all the big ones too, or the NAMEs given. A big model is not committed: it is
@@ -9,7 +9,8 @@
 # build/e2e-models/) and its sha256 must equal data/NAME/model.sha256, so that the
 # committed reference outputs still apply. Prints PASS/FAIL per model with cnnc
 # verify's reason, then "N passed, N failed"; exits 1 on any failure.
-# --keep DIR keeps each model's build (model.c, harness, logs) in DIR/NAME.
+# -v adds cnnc verify's per-output lines (largest error); --keep DIR keeps each
+# model's build (model.c, harness, logs) in DIR/NAME.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -17,6 +18,7 @@ cnnc=$root/build/cnnc
 python=/usr/bin/python3
 cache=${CNNC_E2E_CACHE:-$root/build/e2e-models}
 all=0
+verbose=0
 jobs=1
 keep=
 names=()
@@ -27,7 +29,8 @@ while [ $# -gt 0 ]; do
 	-j) jobs=$2; shift ;;
 	-j*) jobs=${1#-j} ;;
 	--keep) keep=$2; shift ;;
-	-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-v) verbose=1 ;;
+	-h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
 	*) names+=("$1") ;;
 	esac
@@ -110,6 +113,7 @@ run_one() {
 		"RESULT FAIL "*) echo "FAIL $n: ${last#RESULT FAIL }" > "$tmp/$n.result" ;;
 		*) echo "FAIL $n: cnnc verify ended without a result: $(tail -n 1 "$tmp/$n.log")" > "$tmp/$n.result" ;;
 		esac
+		[ $verbose = 1 ] && grep -E '^  .*: output ' "$tmp/$n.log" | sed "s/^/  $n/" >> "$tmp/$n.result"
 	fi
 	cat "$tmp/$n.result"
 }

@@ -1,0 +1,65 @@
+/* conv_blocked.h - the fast 2D convolution on channel-blocked ("NCHWc") tensors.
+ *
+ * passes/fuse_conv.c turns eligible float Conv nodes into cnnc FusedConv nodes whose
+ * weights are packed here at compile time in the order the kernel reads them, and
+ * whose epilogue carries the bias, an optional residual addition and an activation.
+ * The parameters travel as node attributes (cb_to_node / cb_from_node), so the
+ * emitter and the packer can never disagree.
+ */
+#ifndef CNNC_OPS_CONV_BLOCKED_H
+#define CNNC_OPS_CONV_BLOCKED_H
+
+#include "ops.h"
+
+/* Activations the epilogue of fused kernels applies (attribute "act"). */
+typedef enum Act {
+	ACT_NONE = 0,
+	ACT_RELU,
+	ACT_CLIP,        /* min(max(x, alpha), beta) */
+	ACT_LEAKYRELU,   /* x < 0 ? alpha * x : x */
+	ACT_HARDSIGMOID, /* max(0, min(1, alpha * x + beta)) */
+	ACT_HARDSWISH,   /* x * max(0, min(1, x / 6 + 1/2)) */
+	ACT_SIGMOID,
+	ACT_SILU,        /* x * sigmoid(x) */
+	ACT_TANH,
+} Act;
+
+typedef struct BlockedConv {
+	int64_t n, ic, oc;   /* batch, logical input and output channels */
+	int64_t ih, iw, oh, ow;
+	int64_t kh, kw, sh, sw, dh, dw, pt, pl; /* kernel, strides, dilations, pads top/left */
+	int64_t group;       /* 1, or == ic == oc for depthwise */
+	int64_t b;           /* channel block (lanes) of input and output */
+	int64_t vl;          /* vector width in floats for the code, 0: portable scalar loops */
+	bool plain_input;    /* X is dense NCHW (first layer with few channels) */
+	bool residual;       /* input 3: a blocked tensor added before the activation */
+	int act;
+	double alpha, beta;
+} BlockedConv;
+
+/* Fills p from an ONNX Conv node for block b and vector width vl. Returns 0 when the
+   node can run blocked (2D, float, group 1 or depthwise, constant weights), 1 when it
+   cannot (not an error), -1 with a diagnostic on an invalid node. */
+int cb_from_conv(const Graph *g, const Node *conv, int64_t b, int64_t vl, BlockedConv *p, Diag *d);
+/* Packs the [oc][ic/group][kh][kw] weights and the bias (may be NULL) into the kernel's
+   order; the arrays are allocated in a. Counts are in floats. */
+float *cb_pack_weights(Arena *a, const BlockedConv *p, const float *w, int64_t *count);
+float *cb_pack_bias(Arena *a, const BlockedConv *p, const float *bias, int64_t *count);
+/* Stores p in / reads p from the attributes of a FusedConv node. */
+void cb_to_node(Graph *g, uint32_t id, const BlockedConv *p);
+void cb_from_node(const Node *n, BlockedConv *p);
+
+/* The activation node a applies to its input 0 (ACT_*), with its parameters, or -1
+   when the fused epilogues do not implement it. */
+int cb_activation(const Graph *g, const Node *a, double *alpha, double *beta);
+/* Matches x * sigmoid(x) on value v (v read by exactly a Sigmoid and that Mul):
+   returns the Mul's id and sets *sig to the Sigmoid's, or IR_NONE. */
+uint32_t cb_match_silu(const Graph *g, uint32_t v, uint32_t *sig);
+/* The single node reading v, or IR_NONE when it has several readers or none, or
+   is a graph output. */
+uint32_t cb_sole_consumer(const Graph *g, uint32_t v);
+
+/* Writes the C of activation act on the float lvalue `x` (a statement). */
+void cb_emit_act(Out *o, int act, double alpha, double beta, const char *x);
+
+#endif
