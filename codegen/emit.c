@@ -115,12 +115,6 @@ static const char *operand(const Cg *cg, uint32_t v, char *buf, size_t n)
 	if (root->data && cg->wname[r]) {
 		if (root->dtype == DT_STRING)
 			snprintf(buf, n, "%s", cg->wname[r]);
-		else if (root->is_input)
-			snprintf(buf, n, "(const char *const *)inputs[%d]",
-				 graph_index(g->inputs, g->ninputs, r));
-		else if (root->is_output)
-			snprintf(buf, n, "(const char **)outputs[%d]",
-				 graph_index(g->outputs, g->noutputs, r));
 		else
 			snprintf(buf, n, "(%s)%s.v", ro, cg->wname[r]);
 	} else if (root->is_input) {
