@@ -8,8 +8,10 @@
  * Loop is unrolled one iteration at a time: each step inlines the body and leaves a
  * LoopRest node for the remaining iterations, which is lowered once the step's
  * condition has been inferred (and folded), so the trip count and condition must be
- * compile-time constants. Scan's iteration count is a static dim, so it is unrolled in
- * one go. Scan outputs are the per-iteration values stacked by a SeqConcat kernel.
+ * compile-time constants — except that a run-time condition with a constant trip count
+ * is masked (every iteration runs, results kept while the condition holds) when the
+ * shapes allow it. Scan's iteration count is a static dim, so it is unrolled in one go.
+ * Scan outputs are the per-iteration values stacked by a SeqConcat kernel.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -375,6 +377,65 @@ out:
 	return rc;
 }
 
+/* A loop with a constant trip count, a run-time condition, no scan outputs and tensor
+   loop-carried values can run every iteration with the results of those after the
+   condition turned false discarded: its shape does not depend on the condition. */
+static bool masked_ok(const Graph *g, const Node *n, int nk)
+{
+	if (nk || !ir_has_in(n, 0))
+		return false;
+	for (int k = 2; k < n->ninputs; k++) {
+		const Value *v = op_in(g, n, k);
+		if (!v || !v->typed || v->vtype != VT_TENSOR)
+			return false;
+	}
+	return true;
+}
+
+/* Unrolls the remaining iterations at once; iteration i's results replace the
+   loop-carried values only while `active` (the condition so far) holds:
+   v' = IfSelect(active, body(v), v), active' = IfSelect(active, cond_out, active). Values
+   whose shape changes from one iteration to the next make IfSelect ask for a constant
+   condition. */
+static int loop_masked(Graph *g, uint32_t ni, Graph *body, int nv, int64_t iter, Diag *d)
+{
+	const Node *n = ir_node(g, ni);
+	int64_t m = dtype_get_i64(op_in(g, n, 0)->dtype, op_in(g, n, 0)->data, 0);
+	if (m - iter > CTL_MAX_NODES)
+		return ir_node_error(d, g, n, "the loop runs more than %d iterations; cnnc unrolls "
+				     "loops at compile time", CTL_MAX_NODES);
+	const char *name = ctl_name(g, ni);
+	int opset = n->opset;
+	uint32_t *cur = must(arena_memdup(g->arena, n->inputs, ((size_t)n->ninputs + 1) * sizeof *cur));
+	uint32_t *outs = must(arena_memdup(g->arena, n->outputs, ((size_t)n->noutputs + 1) * sizeof *outs));
+	uint32_t *ins = must(calloc((size_t)body->ninputs + 1, sizeof *ins));
+	uint32_t *res = must(calloc((size_t)body->noutputs + 1, sizeof *res));
+	int rc = -1;
+	for (int64_t i = iter; i < m; i++) {
+		ins[0] = ctl_const_i64(g, "iter", i);
+		memcpy(ins + 1, cur + 1, (size_t)(1 + nv) * sizeof *ins);
+		if (ctl_inline(g, ni, body, ins, res, arena_printf(g->arena, "%s/i%lld_", name,
+								    (long long)i), d) < 0)
+			goto out;
+		uint32_t active = cur[1];
+		for (int k = 0; k <= nv; k++) {
+			/* k = 0 is the condition: it stays false once false */
+			uint32_t sel[3] = {active, res[k], cur[1 + k]}, y = ctl_temp(g, "masked");
+			ctl_node(g, OP_IF_SELECT, name, "mask", opset, sel, 3, &y, 1);
+			cur[1 + k] = y;
+		}
+	}
+	ir_kill_node(g, ni);
+	for (int k = 0; k < nv; k++)
+		if (outs[k] != IR_NONE)
+			ctl_forward(g, ni, cur[2 + k], outs[k]);
+	rc = OP_LOWERED;
+out:
+	free(ins);
+	free(res);
+	return rc;
+}
+
 static int loop_infer(Graph *g, Node *n, Diag *d)
 {
 	uint32_t ni = ctl_id(g, n);
@@ -403,6 +464,8 @@ static int loop_infer(Graph *g, Node *n, Diag *d)
 			return loop_finish(g, ni, nv, nk, iter, d);
 	}
 	if (ir_has_in(n, 1)) {
+		if (!op_in(g, n, 1)->data && masked_ok(g, n, nk))
+			return loop_masked(g, ni, body, nv, iter, d);
 		bool c = false;
 		if (const_bool(g, n, 1, &c, d) < 0)
 			return -1;
