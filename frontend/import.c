@@ -275,7 +275,7 @@ static int convert_attr(Importer *im, Graph *g, Attr *a, const Onnx__AttributePr
 	case AT_INTS:
 		a->n = ap->n_ints;
 		a->ints = arena_alloc(ar, (a->n + 1) * sizeof(int64_t));
-		if (a->n)
+		if (a->ints && a->n)
 			memcpy(a->ints, ap->ints, a->n * sizeof(int64_t));
 		break;
 	case AT_STRINGS:

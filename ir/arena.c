@@ -100,7 +100,8 @@ char *arena_strndup(Arena *a, const char *s, size_t n)
 {
 	char *p = arena_alloc(a, n + 1);
 	if (p) {
-		memcpy(p, s, n);
+		if (n) /* protobuf-c gives NULL for an empty string */
+			memcpy(p, s, n);
 		p[n] = 0;
 	}
 	return p;

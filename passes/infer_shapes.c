@@ -4,10 +4,15 @@
  * visits each once: the op's infer() types its outputs, and when every input is a
  * compile-time constant the op's fold() computes them, so Shape -> Gather ->
  * Concat -> Reshape chains resolve before the Reshape needs its shape operand.
- * Leaves folded nodes in place for eliminate_dead. An op whose infer lowers its node
- * into other nodes (If, Loop, sequences: see ops.h) returns OP_LOWERED; the graph is
- * then compacted, re-sorted, and the visit resumes from the first node whose outputs
- * are not typed yet, so the replacement nodes are inferred before their users.
+ * Leaves folded nodes in place for eliminate_dead.
+ *
+ * An op whose infer lowers its node into other nodes (If, Loop, sequences: see ops.h)
+ * returns OP_LOWERED; the replacement nodes are appended, and the same sweep reaches
+ * them. A node whose inputs are not typed yet (users of a lowered node come before its
+ * replacements) waits: when a sweep has left some, the graph is compacted, re-sorted
+ * and swept again, skipping what is done. A sweep that types nothing while nodes wait
+ * reports the first of them. A loop unrolled one iteration per lowering thus costs one
+ * sweep, not one per iteration.
  *
  *   before: n0 Shape(%0) -> %1; n1 Reshape(%0, %1) -> %2      (%1: ?)
  *   after:  %1: int64[4] const; %2: float[1,3,8,8]
@@ -79,25 +84,50 @@ static int infer_node(Graph *g, uint32_t id, Diag *d)
 	return def->fold(g, n, d);
 }
 
+/* True if every present input of n is typed. */
+static bool ready(const Graph *g, const Node *n)
+{
+	for (int k = 0; k < n->ninputs; k++) {
+		const Value *v = op_in(g, n, k);
+		if (v && !v->typed)
+			return false;
+	}
+	return true;
+}
+
 int pass_infer_shapes(Graph *g, const Options *opt, Diag *d)
 {
 	(void)opt;
 	if (ir_sort(g, d) < 0)
 		return -1;
-	bool resumed = false;
-	for (uint32_t i = 0; i < g->nnodes; i++) {
-		if (resumed && inferred(g, ir_node(g, i)))
-			continue;
-		int rc = infer_node(g, i, d);
-		if (rc < 0)
-			return -1;
-		if (rc == OP_LOWERED) {
+	bool lowered = false;
+	for (;;) {
+		uint32_t waiting = IR_NONE;
+		bool progress = false;
+		for (uint32_t i = 0; i < g->nnodes; i++) {
+			const Node *n = ir_node(g, i);
+			if (n->op == OP_NOP || inferred(g, n))
+				continue;
+			if (!ready(g, n)) {
+				if (waiting == IR_NONE)
+					waiting = i;
+				continue;
+			}
+			int rc = infer_node(g, i, d);
+			if (rc < 0)
+				return -1;
+			lowered |= rc == OP_LOWERED;
+			progress = true;
+		}
+		if (waiting != IR_NONE && !progress)
+			return infer_node(g, waiting, d) < 0 ? -1 : diag_error(d, "internal: inference stalled");
+		if (lowered) {
 			ir_compact(g);
 			if (ir_sort(g, d) < 0)
 				return -1;
-			resumed = true;
-			i = (uint32_t)-1;
 		}
+		if (waiting == IR_NONE)
+			break;
 	}
 	for (int k = 0; k < g->noutputs; k++) {
 		const Value *v = ir_value(g, g->outputs[k]);

@@ -8,8 +8,10 @@
  * Loop is unrolled one iteration at a time: each step inlines the body and leaves a
  * LoopRest node for the remaining iterations, which is lowered once the step's
  * condition has been inferred (and folded), so the trip count and condition must be
- * compile-time constants. Scan's iteration count is a static dim, so it is unrolled in
- * one go. Scan outputs are the per-iteration values stacked by a SeqConcat kernel.
+ * compile-time constants — except that a run-time condition with a constant trip count
+ * is masked (every iteration runs, results kept while the condition holds) when the
+ * shapes allow it. Scan's iteration count is a static dim, so it is unrolled in one go.
+ * Scan outputs are the per-iteration values stacked by a SeqConcat kernel.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +188,6 @@ static int select_split(Graph *g, uint32_t ni, Diag *d)
 			continue;
 		}
 		if (va->vtype == VT_OPTIONAL) {
-			const Value *vb = ir_value(g, b);
 			if (va->none) {
 				uint32_t id = ctl_node(g, OP_OPTIONAL, name, "none", opset, NULL, 0, &outs[k], 1);
 				ctl_set_int(g, id, "cnnc_dtype", va->dtype);
@@ -200,7 +201,6 @@ static int select_split(Graph *g, uint32_t ni, Diag *d)
 			uint32_t in3[3] = {cond, ea, eb};
 			ctl_node(g, OP_IF_SELECT, name, "select", opset, in3, 3, &sel, 1);
 			ctl_node(g, OP_OPTIONAL, name, "wrap", opset, &sel, 1, &outs[k], 1);
-			(void)vb;
 			continue;
 		}
 		uint32_t *ea, *eb;
@@ -291,24 +291,23 @@ const OpDef opdef_IF_SELECT = {select_infer, select_fold, select_emit, NULL, 0};
 
 /* ------------------------------------------------------------ Loop */
 
-/* Loop(M, cond, v_0..v_N-1) and its continuation LoopRest(M, cond, v..., acc_0..acc_K-1):
-   acc_k is the sequence of scan output k's values so far (IR_NONE before the first
-   iteration), attribute "iter" the number of the next iteration. */
-static int loop_finish(Graph *g, uint32_t ni, int nv, int nk, Diag *d)
+/* Loop(M, cond, v_0..v_N-1) and its continuation LoopRest(M, cond, v..., s_0..): the
+   scan output values of the iterations done so far follow the loop-carried values, `iter`
+   (the attribute: the number of the next iteration) of them per scan output, so the
+   continuation's inputs grow by one per scan output and iteration and nothing else is
+   kept. */
+static int loop_finish(Graph *g, uint32_t ni, int nv, int nk, int64_t iter, Diag *d)
 {
 	const Node *n = ir_node(g, ni);
 	uint32_t *ins = must(arena_memdup(g->arena, n->inputs, ((size_t)n->ninputs + 1) * sizeof *ins));
 	uint32_t *outs = must(arena_memdup(g->arena, n->outputs, ((size_t)n->noutputs + 1) * sizeof *outs));
-	int nin = n->ninputs;
 	const char *name = ctl_name(g, ni);
 	int opset = n->opset;
-	for (int k = 0; k < nk; k++) {
-		uint32_t acc = 2 + nv + k < nin ? ins[2 + nv + k] : IR_NONE;
-		if (outs[nv + k] != IR_NONE && acc == IR_NONE)
+	for (int k = 0; k < nk; k++)
+		if (outs[nv + k] != IR_NONE && iter == 0)
 			return ir_node_error(d, g, ir_node(g, ni), "the loop runs no iteration, so its "
 					     "scan output '%s' has no known shape",
 					     ir_value(g, outs[nv + k])->name);
-	}
 	ir_kill_node(g, ni);
 	for (int k = 0; k < nv; k++)
 		if (outs[k] != IR_NONE)
@@ -316,105 +315,57 @@ static int loop_finish(Graph *g, uint32_t ni, int nv, int nk, Diag *d)
 	for (int k = 0; k < nk; k++) {
 		if (outs[nv + k] == IR_NONE)
 			continue;
-		uint32_t *el;
-		int cnt;
-		if (ctl_seq_elems(g, ni, ins[2 + nv + k], &el, &cnt, d) < 0)
-			return -1;
-		uint32_t id = ctl_node(g, OP_SEQ_CONCAT, name, "stack", opset, el, cnt, &outs[nv + k], 1);
+		uint32_t id = ctl_node(g, OP_SEQ_CONCAT, name, "stack", opset,
+				       ins + 2 + nv + (size_t)k * (size_t)iter, (int)iter, &outs[nv + k], 1);
 		ctl_set_int(g, id, "axis", 0);
 		ctl_set_int(g, id, "new_axis", 1);
-		free(el);
 	}
 	return OP_LOWERED;
 }
 
-static int loop_infer(Graph *g, Node *n, Diag *d)
+/* Inlines iteration `iter` of node ni and replaces ni by the continuation. */
+static int loop_step(Graph *g, uint32_t ni, Graph *body, int nv, int nk, int64_t iter, Diag *d)
 {
-	uint32_t ni = ctl_id(g, n);
-	Graph *body = body_of(g, n, "body", d);
-	if (!body)
-		return -1;
-	int nv = body->ninputs - 2, nk = body->noutputs - 1 - nv;
-	bool rest = n->op == OP_LOOP_REST;
-	if (nv < 0 || nk < 0 || n->noutputs != nv + nk ||
-	    n->ninputs != 2 + nv + (rest ? nk : 0))
-		return ir_node_error(d, g, n, "has %d inputs and %d outputs, but its body takes %d "
-				     "inputs and gives %d outputs", n->ninputs, n->noutputs,
-				     body->ninputs, body->noutputs);
-	int64_t iter = ir_attr_int(n, "iter", 0);
-	if (iter >= CTL_MAX_NODES)
-		return ir_node_error(d, g, n, "the loop runs more than %d iterations; cnnc unrolls "
-				     "loops at compile time", CTL_MAX_NODES);
-	if (ir_has_in(n, 0)) {
-		const int64_t *m;
-		int64_t cnt;
-		if (op_const_ints(g, n, 0, &m, &cnt, d) < 0)
-			return -1;
-		if (cnt != 1)
-			return ir_node_error(d, g, n, "trip count must hold one element, not %lld",
-					     (long long)cnt);
-		if (m[0] <= iter)
-			return loop_finish(g, ni, nv, nk, d);
-	}
-	if (ir_has_in(n, 1)) {
-		bool c = false;
-		if (const_bool(g, n, 1, &c, d) < 0)
-			return -1;
-		if (!c)
-			return loop_finish(g, ni, nv, nk, d);
-	}
-	n = ir_node(g, ni);
+	const Node *n = ir_node(g, ni);
 	const char *name = ctl_name(g, ni);
+	bool rest = n->op == OP_LOOP_REST, has_m = ir_has_in(n, 0), has_c = ir_has_in(n, 1);
+	size_t nnext = 2 + (size_t)nv + (size_t)nk * (size_t)(iter + 1);
 	uint32_t *ins = must(calloc((size_t)body->ninputs + 1, sizeof *ins));
 	uint32_t *outs = must(calloc((size_t)body->noutputs + 1, sizeof *outs));
-	uint32_t *next = must(calloc((size_t)(2 + nv + nk) + 1, sizeof *next));
+	uint32_t *next = must(calloc(nnext + 1, sizeof *next));
+	uint32_t *old = must(arena_memdup(g->arena, n->inputs, ((size_t)n->ninputs + 1) * sizeof *old));
+	int rc = -1;
 	ins[0] = ctl_const_i64(g, "iter", iter);
-	if (ir_has_in(n, 1)) {
-		ins[1] = n->inputs[1];
+	if (has_c) {
+		ins[1] = old[1];
 	} else {
 		uint8_t t = 1;
 		Shape sc = {0, {0}};
 		ins[1] = ir_add_const(g, "cond", DT_BOOL, &sc, &t);
 	}
-	n = ir_node(g, ni);
 	for (int k = 0; k < nv; k++)
-		ins[2 + k] = n->inputs[2 + k];
-	int rc = -1;
+		ins[2 + k] = old[2 + k];
 	if (ctl_inline(g, ni, body, ins, outs, arena_printf(g->arena, "%s/i%lld_", name,
 							     (long long)iter), d) < 0)
 		goto out;
-	n = ir_node(g, ni);
-	next[0] = IR_NONE;
-	if (ir_has_in(n, 0))
-		next[0] = n->inputs[0];
-	next[1] = ir_has_in(n, 1) ? outs[0] : IR_NONE;
+	next[0] = has_m ? old[0] : IR_NONE;
+	next[1] = has_c ? outs[0] : IR_NONE; /* without a cond input the body's is ignored */
 	for (int k = 0; k < nv; k++)
 		next[2 + k] = outs[1 + k];
 	for (int k = 0; k < nk; k++) {
-		/* append this iteration's scan value to the accumulated sequence */
-		uint32_t acc = rest ? ir_node(g, ni)->inputs[2 + nv + k] : IR_NONE;
-		uint32_t *el = NULL;
-		int cnt = 0;
-		if (acc != IR_NONE && ctl_seq_elems(g, ni, acc, &el, &cnt, d) < 0)
-			goto out;
-		uint32_t *all = must(calloc((size_t)cnt + 2, sizeof *all));
-		if (cnt)
-			memcpy(all, el, (size_t)cnt * sizeof *all);
-		all[cnt] = outs[1 + nv + k];
-		next[2 + nv + k] = ctl_temp(g, "scan_acc");
-		ctl_node(g, OP_SEQUENCE_CONSTRUCT, name, "acc", 0, all, cnt + 1, &next[2 + nv + k], 1);
-		free(all);
-		free(el);
+		uint32_t *dst = next + 2 + nv + (size_t)k * (size_t)(iter + 1);
+		if (rest && iter)
+			memcpy(dst, old + 2 + nv + (size_t)k * (size_t)iter, (size_t)iter * sizeof *dst);
+		dst[iter] = outs[1 + nv + k];
 	}
 	n = ir_node(g, ni);
 	uint32_t *o = must(arena_memdup(g->arena, n->outputs, ((size_t)n->noutputs + 1) * sizeof *o));
 	int nout = n->noutputs, opset = n->opset;
-	const Attr *ba = ir_attr(n, "body");
-	Attr battr = *ba;
+	Attr battr = *ir_attr(n, "body");
 	ir_kill_node(g, ni);
 	/* the continuation keeps one name, however many iterations are peeled off */
-	uint32_t id = rest ? ir_add_node(g, OP_LOOP_REST, name, next, 2 + nv + nk, o, nout)
-			   : ctl_node(g, OP_LOOP_REST, name, "rest", opset, next, 2 + nv + nk, o, nout);
+	uint32_t id = rest ? ir_add_node(g, OP_LOOP_REST, name, next, (int)nnext, o, nout)
+			   : ctl_node(g, OP_LOOP_REST, name, "rest", opset, next, (int)nnext, o, nout);
 	ir_node(g, id)->opset = opset;
 	ctl_set_attr(g, id, &battr);
 	ctl_set_int(g, id, "iter", iter + 1);
@@ -424,6 +375,104 @@ out:
 	free(outs);
 	free(next);
 	return rc;
+}
+
+/* A loop with a constant trip count, a run-time condition, no scan outputs and tensor
+   loop-carried values can run every iteration with the results of those after the
+   condition turned false discarded: its shape does not depend on the condition. */
+static bool masked_ok(const Graph *g, const Node *n, int nk)
+{
+	if (nk || !ir_has_in(n, 0))
+		return false;
+	for (int k = 2; k < n->ninputs; k++) {
+		const Value *v = op_in(g, n, k);
+		if (!v || !v->typed || v->vtype != VT_TENSOR)
+			return false;
+	}
+	return true;
+}
+
+/* Unrolls the remaining iterations at once; iteration i's results replace the
+   loop-carried values only while `active` (the condition so far) holds:
+   v' = IfSelect(active, body(v), v), active' = IfSelect(active, cond_out, active). Values
+   whose shape changes from one iteration to the next make IfSelect ask for a constant
+   condition. */
+static int loop_masked(Graph *g, uint32_t ni, Graph *body, int nv, int64_t iter, Diag *d)
+{
+	const Node *n = ir_node(g, ni);
+	int64_t m = dtype_get_i64(op_in(g, n, 0)->dtype, op_in(g, n, 0)->data, 0);
+	if (m - iter > CTL_MAX_NODES)
+		return ir_node_error(d, g, n, "the loop runs more than %d iterations; cnnc unrolls "
+				     "loops at compile time", CTL_MAX_NODES);
+	const char *name = ctl_name(g, ni);
+	int opset = n->opset;
+	uint32_t *cur = must(arena_memdup(g->arena, n->inputs, ((size_t)n->ninputs + 1) * sizeof *cur));
+	uint32_t *outs = must(arena_memdup(g->arena, n->outputs, ((size_t)n->noutputs + 1) * sizeof *outs));
+	uint32_t *ins = must(calloc((size_t)body->ninputs + 1, sizeof *ins));
+	uint32_t *res = must(calloc((size_t)body->noutputs + 1, sizeof *res));
+	int rc = -1;
+	for (int64_t i = iter; i < m; i++) {
+		ins[0] = ctl_const_i64(g, "iter", i);
+		memcpy(ins + 1, cur + 1, (size_t)(1 + nv) * sizeof *ins);
+		if (ctl_inline(g, ni, body, ins, res, arena_printf(g->arena, "%s/i%lld_", name,
+								    (long long)i), d) < 0)
+			goto out;
+		uint32_t active = cur[1];
+		for (int k = 0; k <= nv; k++) {
+			/* k = 0 is the condition: it stays false once false */
+			uint32_t sel[3] = {active, res[k], cur[1 + k]}, y = ctl_temp(g, "masked");
+			ctl_node(g, OP_IF_SELECT, name, "mask", opset, sel, 3, &y, 1);
+			cur[1 + k] = y;
+		}
+	}
+	ir_kill_node(g, ni);
+	for (int k = 0; k < nv; k++)
+		if (outs[k] != IR_NONE)
+			ctl_forward(g, ni, cur[2 + k], outs[k]);
+	rc = OP_LOWERED;
+out:
+	free(ins);
+	free(res);
+	return rc;
+}
+
+static int loop_infer(Graph *g, Node *n, Diag *d)
+{
+	uint32_t ni = ctl_id(g, n);
+	Graph *body = body_of(g, n, "body", d);
+	if (!body)
+		return -1;
+	int nv = body->ninputs - 2, nk = body->noutputs - 1 - nv;
+	int64_t iter = ir_attr_int(n, "iter", 0);
+	if (iter < 0 || iter >= CTL_MAX_NODES)
+		return ir_node_error(d, g, n, "the loop runs more than %d iterations; cnnc unrolls "
+				     "loops at compile time", CTL_MAX_NODES);
+	if (nv < 0 || nk < 0 || n->noutputs != nv + nk ||
+	    n->ninputs != 2 + nv + (n->op == OP_LOOP_REST ? nk * (int)iter : 0))
+		return ir_node_error(d, g, n, "has %d inputs and %d outputs, but its body takes %d "
+				     "inputs and gives %d outputs", n->ninputs, n->noutputs,
+				     body->ninputs, body->noutputs);
+	if (ir_has_in(n, 0)) {
+		const int64_t *m;
+		int64_t cnt;
+		if (op_const_ints(g, n, 0, &m, &cnt, d) < 0)
+			return -1;
+		if (cnt != 1)
+			return ir_node_error(d, g, n, "trip count must hold one element, not %lld",
+					     (long long)cnt);
+		if (m[0] <= iter)
+			return loop_finish(g, ni, nv, nk, iter, d);
+	}
+	if (ir_has_in(n, 1)) {
+		if (!op_in(g, n, 1)->data && masked_ok(g, n, nk))
+			return loop_masked(g, ni, body, nv, iter, d);
+		bool c = false;
+		if (const_bool(g, n, 1, &c, d) < 0)
+			return -1;
+		if (!c)
+			return loop_finish(g, ni, nv, nk, iter, d);
+	}
+	return loop_step(g, ni, body, nv, nk, iter, d);
 }
 
 const OpDef opdef_LOOP = {loop_infer, NULL, NULL, NULL, 0};

@@ -53,6 +53,8 @@ void ctl_copy_type(Value *dst, const Value *src);
 int ctl_set_seq(Graph *g, const Node *n, int k, DType dt, const Shape *elems, int count, Diag *d);
 /* True if a and b have the same kind, element type and shapes. */
 bool ctl_same_type(const Value *a, const Value *b);
+/* Writes s as a C string literal (bytes outside printable ASCII as octal escapes). */
+void ctl_c_string(Out *o, const char *s);
 /* Node id ni's name, copied (node pointers move when nodes are added). */
 const char *ctl_name(Graph *g, uint32_t ni);
 

@@ -306,3 +306,15 @@ int ctl_seq_elems(Graph *g, uint32_t ni, uint32_t s, uint32_t **ids, int *count,
 	*count = n;
 	return 0;
 }
+
+void ctl_c_string(Out *o, const char *s)
+{
+	out_printf(o, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' && *p != '?')
+			out_printf(o, "%c", *p);
+		else
+			out_printf(o, "\\%03o", *p);
+	}
+	out_printf(o, "\"");
+}

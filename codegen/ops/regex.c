@@ -104,7 +104,7 @@ static int char_class(Parser *ps, const uint8_t bits[32], bool other, Frag *f)
 	int ct = new_class(ps, cont);
 	if (l2 < 0 || l3 < 0 || l4 < 0 || ct < 0)
 		return -1;
-	int b = ps->prog->n, end = b + 13;
+	int b = ps->prog->n;
 	static const int shape[13][3] = {
 		/* op, x, y relative to b (end = 13); the class index is filled in below */
 		{RX_SPLIT, 1, 2}, {RX_CLASS, 13, 0}, /* one ASCII byte */
@@ -113,7 +113,6 @@ static int char_class(Parser *ps, const uint8_t bits[32], bool other, Frag *f)
 		{RX_CLASS, 10, 0}, {RX_CLASS, 11, 0}, {RX_CLASS, 12, 0}, {RX_CLASS, 13, 0}, /* 4 */
 	};
 	const int cls[13] = {0, c, 0, l2, ct, 0, l3, ct, ct, l4, ct, ct, ct};
-	(void)end;
 	for (int k = 0; k < 13; k++) {
 		int y = shape[k][0] == RX_SPLIT ? b + shape[k][2] : 0;
 		if (emit(ps, shape[k][0], b + shape[k][1], y, cls[k]) < 0)
@@ -122,6 +121,7 @@ static int char_class(Parser *ps, const uint8_t bits[32], bool other, Frag *f)
 	f->end = ps->prog->n;
 	return 0;
 }
+
 static int parse_alt(Parser *ps, Frag *f);
 
 /* Adds the members of escape `c` (after a backslash) to bits; *neg for \D \W \S.
