@@ -471,7 +471,7 @@ static void emit_interp(Emit *e, const ResizePlan *p, const AxisTable *t, const 
 		out_line(o, "}");
 	}
 	out_line(o, "%s acc = 0;", at);
-	char w[16] = "1", qn[CNNC_MAX_RANK][8];
+	char w[16] = "1", qn[CNNC_MAX_RANK][16];
 	int open = 0;
 	const char *prev = NULL;
 	for (int a = 0; a < r; a++) {
