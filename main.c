@@ -57,15 +57,24 @@ static void fail(const Diag *d)
 	exit(1);
 }
 
+/* the command's arena, freed at exit whichever path returns */
+static Arena *main_arena;
+
+static void free_main_arena(void)
+{
+	arena_free(main_arena);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return drv_verify(argc - 1, argv + 1);
-	Arena *a = arena_new();
+	Arena *a = main_arena = arena_new();
 	if (!a) {
 		fputs("cnnc: error: out of memory\n", stderr);
 		return 1;
 	}
+	atexit(free_main_arena);
 	Options opt = {0};
 	const char *model = NULL, *out = NULL;
 	int summary = 0; /* 1 table, 2 json */
@@ -178,6 +187,6 @@ int main(int argc, char **argv)
 		fail(&d);
 	out_free(&c);
 	out_free(&h);
-	arena_free(a);
+	/* the arena is freed at exit */
 	return 0;
 }
