@@ -128,7 +128,8 @@ static Onnx__TensorProto *tensor(ModelBuilder *mb, const char *name, int dtype,
 	t->data_type = dtype;
 	t->n_dims = (size_t)rank;
 	t->dims = own(mb, (size_t)rank * sizeof(int64_t) + 1);
-	memcpy(t->dims, dims, (size_t)rank * sizeof(int64_t));
+	if (rank)
+		memcpy(t->dims, dims, (size_t)rank * sizeof(int64_t));
 	t->has_raw_data = 1;
 	t->raw_data.len = bytes;
 	t->raw_data.data = own(mb, bytes);
