@@ -4,7 +4,8 @@
 //
 // One intra-op and one inter-op thread, all graph optimisations, sequential
 // execution. The first input is read from INPUT.bin (raw, the input's element
-// type); other inputs are zero. Prints "t <ms>" per timed run and "rss <KiB>".
+// type); other inputs are zero. Prints per timed run "t <ms>" (wall) and "c <ms>" (process
+// CPU time: ORT computes on one thread while the JS thread sleeps), then "rss <KiB>".
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -49,10 +50,13 @@ async function main() {
 	const warmup = parseInt(warmupS, 10), runs = parseInt(runsS, 10);
 	for (let i = 0; i < warmup; i++) await sess.run(feeds);
 	for (let i = 0; i < runs; i++) {
+		const c0 = process.cpuUsage();
 		const t0 = process.hrtime.bigint();
 		await sess.run(feeds);
 		const t1 = process.hrtime.bigint();
+		const c = process.cpuUsage(c0);
 		console.log('t ' + (Number(t1 - t0) / 1e6).toFixed(4));
+		console.log('c ' + ((c.user + c.system) / 1e3).toFixed(4));
 	}
 	console.log('rss ' + process.resourceUsage().maxRSS);
 }

@@ -21,7 +21,7 @@ typedef float vf __attribute__((vector_size(VW * 4)));
 static double now(void)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* CPU time: a shared machine still shows the core's peak */
 	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 

@@ -11,7 +11,9 @@
 # the ratio cnnc/ORT, GFLOP/s and its fraction of this machine's single-core FMA
 # peak (measured here by bench/peak.c), cnnc's workspace against the liveness
 # lower bound, code and weight sizes, each process's peak RSS, and how long cnnc
-# and clang -O2 took to build. The table also goes to bench/out/results.md.
+# and clang -O2 took to build. "cnnc/ORT CPU time" is the ratio of the CPU-time
+# medians, the fair figure when the machine is shared. The table also goes to
+# bench/out/results.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -42,16 +44,22 @@ $PY models/make_models.py --out "$out/models" "${models[@]}" > /dev/null
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
-table="| model | cnnc ms | ORT ms | cnnc/ORT | GFLOP/s | % peak | workspace (bound) | code | weights | RSS cnnc | RSS ORT | cnnc s | clang -O2 s |"
-sep="|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+table="| model | cnnc ms | ORT ms | cnnc/ORT | cnnc/ORT CPU time | GFLOP/s | % peak | workspace (bound) | code | weights | RSS cnnc | RSS ORT | cnnc s | clang -O2 s |"
+sep="|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 rows=()
 for m in "${models[@]}"; do
 	onnx=$out/models/$m.onnx
 	dir=$out/$m
 	mkdir -p "$dir"
 	t0=$(date +%s.%N)
-	"$cnnc" -v "$onnx" -o "$dir/model.c" --name model 2> "$dir/cnnc.log" || {
-		echo "$m: cnnc failed: $(tail -n1 "$dir/cnnc.log")"; rows+=("| $m | cnnc failed | | | | | | | | | | | |"); continue; }
+	# symbolic dims (batch) are 1
+	dims=$($PY -c "import onnx
+m = onnx.load('$onnx', load_external_data=False)
+print(' '.join('--dim %s=1' % d.dim_param for i in m.graph.input
+               for d in i.type.tensor_type.shape.dim if d.dim_param))")
+	# shellcheck disable=SC2086
+	"$cnnc" -v $dims "$onnx" -o "$dir/model.c" --name model 2> "$dir/cnnc.log" || {
+		echo "$m: cnnc failed: $(tail -n1 "$dir/cnnc.log")"; rows+=("| $m | cnnc failed | | | | | | | | | | | | |"); continue; }
 	t1=$(date +%s.%N)
 	cnnc_s=$(echo "$t1 - $t0" | bc)
 	t0=$(date +%s.%N)
@@ -72,22 +80,25 @@ np.random.default_rng(0).standard_normal(shape).astype(np.float32).tofile('$dir/
 	done
 	c_ms=$(grep '^t ' "$dir/cnnc.times" | cut -d' ' -f2 | median)
 	o_ms=$(grep '^t ' "$dir/ort.times" | cut -d' ' -f2 | median)
+	c_cpu=$(grep '^c ' "$dir/cnnc.times" | cut -d' ' -f2 | median)
+	o_cpu=$(grep '^c ' "$dir/ort.times" | cut -d' ' -f2 | median)
 	c_rss=$(grep '^rss ' "$dir/cnnc.times" | cut -d' ' -f2 | sort -n | tail -n1)
 	o_rss=$(grep '^rss ' "$dir/ort.times" | cut -d' ' -f2 | sort -n | tail -n1)
 	macs=$($PY bench/flops.py "$onnx")
 	gflops=$(echo "scale=2; 2 * $macs / ($c_ms * 1000000)" | bc)
 	pct=$(echo "scale=1; 100 * $gflops / $peak" | bc)
 	ratio=$(echo "scale=2; $c_ms / $o_ms" | bc)
-	ws=$(grep -m1 'model_WORKSPACE_SIZE' "$dir/model.h" | awk '{print $3}')
+	cratio=$(echo "scale=2; $c_cpu / $o_cpu" | bc)
+	ws=$(grep -m1 '#define model_WORKSPACE_SIZE' "$dir/model.h" | awk '{print $3}')
 	bound=$(grep -m1 'lower bound' "$dir/cnnc.log" | sed 's/.*lower bound \([0-9]*\).*/\1/' || true)
 	text=$(size -A "$dir/model.o" | awk '$1==".text"{print $2}')
 	rodata=$(size -A "$dir/model.o" | awk '$1 ~ /^\.rodata/{s+=$2} END{print s+0}')
-	row="| $m | $c_ms | $o_ms | $ratio | $gflops | $pct | $ws (${bound:-?}) | $text | $rodata | ${c_rss} KiB | ${o_rss} KiB | $cnnc_s | $clang_s |"
+	row="| $m | $c_ms | $o_ms | $ratio | $cratio | $gflops | $pct | $ws (${bound:-?}) | $text | $rodata | ${c_rss} KiB | ${o_rss} KiB | $cnnc_s | $clang_s |"
 	echo "$row"
 	rows+=("$row")
 done
 {
-	echo "machine: $cpu; single-core FMA peak $peak GFLOP/s; $(date -u +%Y-%m-%d)"
+	echo "machine: $cpu; single-core FMA peak $peak GFLOP/s; $(date -u +%Y-%m-%d); load average at the end $(cut -d" " -f1-3 /proc/loadavg)"
 	echo
 	echo "$table"
 	echo "$sep"

@@ -483,6 +483,9 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 	if (opt && opt->target == TARGET_GENERIC)
 		out_printf(c, "#define RT_NO_SIMD /* target generic: plain C99 */\n");
 	out_printf(c, "%s\n", cg_runtime_text);
+	/* a hook after each kernel, empty unless the build defines it (bench/profile.h) */
+	out_printf(c, "#ifndef CNNC_PROFILE_NODE\n#define CNNC_PROFILE_NODE(index, kernel) ((void)0)\n"
+		      "#endif\n\n");
 
 	/* constants read at run time: node inputs, graph outputs, frozen inputs */
 	bool *need = calloc(g->nvalues + 1, sizeof *need);
@@ -543,9 +546,12 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 			out_printf(c, "\tif (memcmp(inputs[%d], %s.b, %lld) != 0)\n\t\treturn 2;\n", k,
 				   cg.wname[g->inputs[k]], (long long)ir_bytes(v));
 	}
+	out_printf(c, "\tCNNC_PROFILE_NODE(-1, \"start\");\n");
 	for (uint32_t i = 0; i < g->nnodes; i++)
-		if (fns[i])
+		if (fns[i]) {
 			emit_call(&cg, c, i, fns[i]);
+			out_printf(c, "\tCNNC_PROFILE_NODE(%u, \"%s\");\n", i, fns[i]);
+		}
 	emit_output_copies(&cg, c);
 	out_printf(c, "\treturn 0;\n}\n");
 	if (c->oom || h->oom) {
