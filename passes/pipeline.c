@@ -17,6 +17,7 @@ static const struct {
 	{"infer_shapes", pass_infer_shapes},   /* types and shapes; folds constants */
 	{"eliminate_dead", pass_eliminate_dead}, /* drops folded and unused nodes */
 	{"fold_batchnorm", pass_fold_batchnorm}, /* BN, per-channel Mul/Add into Conv weights */
+	{"fold_pad", pass_fold_pad},           /* constant Pad into Conv/pool pads, when exact */
 	{"fuse_conv", pass_fuse_conv},         /* Conv [+Add] [+act] -> blocked FusedConv */
 	{"fuse_gemm", pass_fuse_gemm},         /* Gemm/MatMul [+bias] [+act] -> FusedGemm */
 	{"select_layout", pass_select_layout}, /* NCHWc where it pays; Reorders between */
