@@ -1,0 +1,2 @@
+	Bt9JøPDƒ]@hn:lBT~m>Š¬–sGst~(2lXkQvJÌ&DUª„b8{iD|^&OCdgIˆ†~?„zS\WV`ƒ[EP‚¡Uk„?iR.T08…UX<n§a f81[Tk‰|cw…rZ-sŠ„`¹r¯ZfIu“iYu>§R%mhŠ‹€p€so–_u@mŠRmh|^^:WtÁ‰x=6a‚DxhMr•O‘‚GtgH@Ž.nMT'hœ5kgd‘XN`˜T–!C
+…¡¤RŽ_;K0“ZWc=Bx@Œ@e__ut¥\LSb)zh„nrT “’u5OB™šmXL=e/iHYGJ8ok¨AcSNƒIsMJn^Hh_&d_k />sJ1`,–H~Ic£Jfw–ª‹HIavo‹,V‘p`Uj’€dZqt†4b§:€H\q‰zwg{UxWrl~~‘TR…Olus[rG02<My´V|XDXNdC’uwAtlŽWŒtSw;ˆKsUvhnt1ZM?Lq%˜GA|JwC€QK}[¦Wt”`C^S.Rnƒ}B}Qxq8gS¥’~5H†ZNmWE¤œR+„tL€3E\†f’ŠWƒzFhsWn+*\P„^i3vhq'h;]Ÿ(ytnR*¤Âid:ÉyO7gA;le†Nh

@@ -1,0 +1,1 @@
+Bt6J Qht‹ƒZˆzh³…txf»…†vÄvee«n£´l€“o¦œ±…s›·žž€ul’˜—R›”~TÌsš„ÿrI…‚f’…o¨”m  xG†€@lun``||g‰ _•Žn„“™|Lxš¦ž•pnnPS zt{€·]t•\~ršy€„šv†e“q‡Oqil‡w™|€~^=Š¥ƒlJ^§I~m

@@ -1,0 +1,1 @@
+Bt6J \[hwrQdkohpvbe‚pqttl[je|jm•p|s`—‰Œ|vx€x~„ylh„|dh{{hm‘hvct—voXppoig^msr…zuccqUbhghZgbUfNe}cv„q||‹pZ_wŠxjnwmkYVqsig\stfzgdnllqgepn}q}pzo`vytqsplilqWk…tebW‚vcl`

@@ -1,0 +1,1 @@
+Bt7Jðkmz{ch€B‚XTYtp«É‡SŠ„•f`”v™;…¥_Ñ`^Z³©Q{×H~Wknsj¦šƒuÃ”‰‚žo…r±€]Nƒ˜H~Œ pB¨hv€´‹g¿v»G‡oŒWm Ñ˜k˜•‹zT±¢Ñ©¹s‘}¢‘w u¤mU›³w©ŽŸ•ª‘|rx‡ ŒŽ‘m‘p_†¥Ãc˜KP¢–|}‹¯ŸZ‰“Ì}‘sUŽW‹‚rRF‡ÈÑdŽ§‘w•‚ÞUh1m“•‡³“rxH‹†h^w_¶Z‰‰“‹UÃ ‹|zM©®“k}ŸÈ“¥sx‡T–‘h
