@@ -117,6 +117,50 @@ def qmatmul(t, path):
     b.model(y, qtype(t), path)
 
 
+def dq(b, q, scale, zp, axis=None):
+    attrs = {} if axis is None else {"axis": axis}
+    return b.node("DequantizeLinear", [q, scale, zp], **attrs)
+
+
+def qdq_conv(t, path, group=1, pads=(1, 1, 1, 1), act=None, strides=(1, 1), cin=8, cout=8):
+    """DQ(x), DQ(w) -> Conv(+DQ bias) -> [act] -> Q, per-channel int8 weights."""
+    b = B(t)
+    xq, xs, xz = b.qinput("X", [1, cin, 9, 10], 0.03)
+    x = dq(b, xq, xs, xz)
+    w = rng.integers(-127, 128, size=(cout, cin // group, 3, 3)).astype(np.int8)
+    wscale = (rng.random(cout) * 0.01 + 0.004).astype(np.float32)
+    wd = dq(b, b.const(w), b.const(wscale), b.const(np.zeros(cout, np.int8)), axis=0)
+    bscale = (np.float32(0.03) * wscale).astype(np.float32)
+    bd = dq(b, b.const(rng.integers(-2000, 2000, size=cout).astype(np.int32)), b.const(bscale),
+            b.const(np.zeros(cout, np.int32)), axis=0)
+    y = b.node("Conv", [x, wd, bd], group=group, pads=list(pads), strides=list(strides))
+    if act == "relu":
+        y = b.node("Relu", [y])
+    elif act == "relu6":
+        y = b.node("Clip", [y, b.const(np.float32(0)), b.const(np.float32(6))])
+    ys, yz = b.qparams(0.05)
+    b.model(b.node("QuantizeLinear", [y, ys, yz]), qtype(t), path)
+
+
+def qdq_matmul(t, path, gemm=False):
+    b = B(t)
+    xq, xs, xz = b.qinput("X", [4, 30], 0.04)
+    x = dq(b, xq, xs, xz)
+    w = rng.integers(-127, 128, size=(12, 30) if gemm else (30, 12)).astype(np.int8)
+    if gemm:
+        wscale = (rng.random(12) * 0.01 + 0.004).astype(np.float32)
+        wd = dq(b, b.const(w), b.const(wscale), b.const(np.zeros(12, np.int8)), axis=0)
+        bd = dq(b, b.const(rng.integers(-900, 900, size=12).astype(np.int32)),
+                b.const((np.float32(0.04) * wscale).astype(np.float32)), b.const(np.zeros(12, np.int32)), axis=0)
+        y = b.node("Gemm", [x, wd, bd], transB=1)
+    else:
+        # ORT 1.30 leaves s8 x with an asymmetric s8 weight unfused (float path): wz 0 there
+        wd = dq(b, b.const(w), b.const(np.float32(0.006)), b.const(np.int8(0 if t == "s8" else 3)))
+        y = b.node("MatMul", [x, wd])
+    ys, yz = b.qparams(0.12)
+    b.model(b.node("QuantizeLinear", [y, ys, yz]), qtype(t), path)
+
+
 def main():
     out = sys.argv[1]
     for t in ("s8", "u8"):
@@ -140,6 +184,12 @@ def main():
         qconv(t, False, p("qlinearconv"))
         qconv(t, True, p("qlinearconv_perchannel"))
         qmatmul(t, p("qlinearmatmul"))
+        qdq_conv(t, p("qdq_conv"))
+        qdq_conv(t, p("qdq_conv_relu_s2"), act="relu", strides=(2, 2))
+        qdq_conv(t, p("qdq_dwconv_relu6"), group=8, act="relu6", pads=(0, 0, 1, 1), strides=(2, 2))
+        qdq_conv(t, p("qdq_conv_1x1"), pads=(0, 0, 0, 0), cin=8, cout=20)
+        qdq_matmul(t, p("qdq_matmul"))
+        qdq_matmul(t, p("qdq_gemm"), gemm=True)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ export CNNC_CFLAGS=${CNNC_CFLAGS:--std=c99 -O1 -Wall -Wextra -Werror}
 cases=("$@")
 [ ${#cases[@]} -eq 0 ] && cases=($(ls "$here/data"))
 pass=0 fail=0
-for c in "${cases[@]}"; do
+for c in "${cases[@]}"; do  # ORT references made with --optimize (its integer kernels)
 	res=$("$cnnc" verify "$here/data/$c/model.onnx" "$here/data/$c" 2>&1 | tail -n 1)
 	if [ "$res" = "RESULT PASS" ]; then
 		pass=$((pass + 1))

@@ -1,1 +1,1 @@
-Bt6J \[hwrQdkohpvbe‚pqttl[je|jm•p|s`—‰Œ|vx€x~„ylh„|dh{{hm‘hvct—voXppoig^msr…zuccqUbhghZgbUfNe}cv„q||‹pZ_wŠxjnwmkYVqsig\stfzgdnllqgepn}q}pzo`vytqsplilqWk…tebW‚vcl`
+Bt6J ~}Š™”s†‘¡Š’˜„‡¤’“––Ž}Œ‡žŒ·’ž•‚¹«®ž˜š¢š ¦›ŽŠ¡¦ž†ŠŠ³Š˜…–¹˜‘z’’‘‹‰€•”§œ—……“w„Š‰Š|‰„wˆp‡Ÿ…˜¦“žž£­’|™¬šŒ™{x“•‹‰~•–ˆœ‰†ŽŽ“‰‡’Ÿ“Ÿ’œ‘‚˜›–“•’Ž‹Ž“y§–‡„y¤˜…Ž‚

@@ -1,1 +1,1 @@
-Bt6J Wfy‘ŠX{‚†y‡yu¬†‡|g~vŸ}„¬‡—‹w® ° “ž–¤¤“rœ›“{{—’„¸ssŒÜ“„b†…„€~u‚‹‰œ‘hr‡]fryzdqql}eu™z›ˆŸ— ®„Rm‘­–~…Ž„~dmˆŠ{phŠŒn›xt‚{€ˆ~|†„”ˆ”†œ…o˜ˆ‹†||ƒˆn¦‹|y`¬Žr`
+Bt6J <K^vo=`gk‚^lr^Z‘klrrbLc[„bi‘l|p\“…•…txƒ{‰‰xfW€x``|wdiXtXqÁxiGkjiecZfpnvrMWlBKX^_IVVQbJZ~_r€m„|…“i7Rv’{cjsicHRmo`UMopR€]Yg`emcakiymyljTu}rmpkbahmSd‹pa^E‘sWdE

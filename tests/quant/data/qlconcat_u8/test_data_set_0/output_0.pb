@@ -1,1 +1,1 @@
-Bt7Jðkmz{ch€B‚XTYtp«É‡SŠ„•f`”v™;…¥_Ñ`^Z³©Q{×H~Wknsj¦šƒuÃ”‰‚žo…r±€]Nƒ˜H~Œ pB¨hv€´‹g¿v»G‡oŒWm Ñ˜k˜•‹zT±¢Ñ©¹s‘}¢‘w u¤mU›³w©ŽŸ•ª‘|rx‡ ŒŽ‘m‘p_†¥Ãc˜KP¢–|}‹¯ŸZ‰“Ì}‘sUŽW‹‚rRF‡ÈÑdŽ§‘w•‚ÞUh1m“•‡³“rxH‹†h^w_¶Z‰‰“‹UÃ ‹|zM©®“k}ŸÈ“¥sx‡T–‘h
+Bt7Jðegtu]bz<|RNSnj¥—ÃM„~`ZŽp“5ŸYËZXT­£KuÑBŠxQe‰‡hmd ”}o½Žƒ|˜il«zWH}’Bx‡†šj<¢bpzy®…a—¹pµAi†QgšË’e’…tN{«œyË£³ym‹wœ‹qšožg—O•­q£ˆ™¤‹vlrš†ˆ‹g‹ŠjY€Ÿ½y]’EJœvw…©™TŠƒÆw‹myOˆ—Q…|lL@ÂË^ˆ{¡‹q|ØOŠbŠ+g­lrB…€by{XqY°Tƒƒ…O½š…vtG£¨ew™ÂŸmrN‹b

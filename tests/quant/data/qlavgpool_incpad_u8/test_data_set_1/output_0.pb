@@ -1,1 +1,0 @@
-Bt6J sim‚|}vnkog|–_fe‰€k~xmslv~cpjhwcibfqoyo~{~d_svynmy‡jl`y€zklrjvwszvqvo……xqŠ€vk~`Z{psbZggs`ds`qiie[`€m`qllqkgi^gumwigufjYUrgiirXXmsuR{zr{d‚…{ƒtŒ†tz{x|‚lsrxg

@@ -1,1 +1,0 @@
-Bt7Jðf“paxÀª™ªq‰ƒ—x•v“…‡¬Ti„ŠŽq¹º~oÊ€Xq‘F0Y¡æ™CtWyÎƒ­pop’eRqiÎŸwvf‹‚‘‚o²DÖ¨•†M}²DmFº„¹}]³of›§^ka“@‡““ŒªZ†Fxk‹–f‰TŸh}½1¥‹˜¥§n˜f•s‹W‰‡h±±ikZ_z†r“§‹¥¥¥k¢sd^Žh}Ÿ¢cªHi†–‘ŒYi¤\‰›Œš‹¢nusŒ}‹nŒx¯¶a¤dkÏ‚˜d˜cH¾px†i¤˜Œ»CZ½zpwZÃ|¤–˜¢h}Ñ“¥©

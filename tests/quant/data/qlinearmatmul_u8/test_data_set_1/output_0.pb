@@ -1,1 +1,0 @@
-Bt9J´‡y„vƒr~~‰ƒ†”‰ƒ|‘b›kwŒŠ}xsˆpŒr{…|eoxŽqxx„wrw„ˆŠƒ}oy{{Š‰†z~‚q}r„t‘nqc{„y|v„snŒ‹v€Œƒqx“Šƒ|ˆŠˆqˆk„ˆs‰zŒlr{vn‚‚xt„‹{~Œw|“‚z„e†z‹‹z{nŠ}……|}‰z‹pytˆ„Œ“t†…y‹™xŠbu‹Ž|pzxƒŠy€Šm{|‚

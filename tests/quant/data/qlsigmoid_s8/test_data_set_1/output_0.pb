@@ -1,2 +1,0 @@
-	Bt6Jø?Q8_S~s][x|'EuQmjOo+S	-W+bsQOQ=$SE[[?qqOzhKuh3OA3I8|.mmz_GA~'Ch
-OAW+~|CEI.5bzSIWj<5Ch<Ex.E1~M[UhMb8=Gq=:mQ_zE0dQ]0fChqO0&fo_=oxQUM=:oYSshSU"[u.Oo6#m_Id sWbEIz=3dC0=5UoE8?_SM|_MzbMs~+bzOdz$uO| CEs|oxbo~EKK8<qEs_m"jEo|+S]U$m?zSMofu+|?W#?YQGbjs63:#mQ1qM_U3:6Kf__O=]jzj
