@@ -251,6 +251,8 @@ struct Graph {
 	int nsubgraphs;
 	int64_t workspace_size;  /* bytes, set by plan_memory */
 	int64_t workspace_bound; /* liveness lower bound, for reports */
+	char note[256]; /* what the last pass did, for -v: set by the pass, printed and
+			   cleared by the pipeline */
 };
 
 /* Creates an empty graph with its own arena; NULL when out of memory. */

@@ -15,6 +15,7 @@ static const struct {
 	PassFn fn;
 } pipeline[] = {
 	{"infer_shapes", pass_infer_shapes},   /* types and shapes; folds constants */
+	{"fold_qdq", pass_fold_qdq},           /* quantized Conv/MatMul -> int8 kernels */
 	{"eliminate_dead", pass_eliminate_dead}, /* drops folded and unused nodes */
 	{"fold_batchnorm", pass_fold_batchnorm}, /* BN, per-channel Mul/Add into Conv weights */
 	{"fold_pad", pass_fold_pad},           /* constant Pad into Conv/pool pads, when exact */
@@ -37,7 +38,12 @@ int passes_run(Graph *g, const Options *opt, Diag *d, const PassLog *log)
 			snprintf(line, sizeof line, "pass %-16s nodes %u -> %u", pipeline[i].name, before,
 				 g->nnodes);
 			log->line(log->ctx, line);
+			if (g->note[0]) {
+				snprintf(line, sizeof line, "  %s: %s", pipeline[i].name, g->note);
+				log->line(log->ctx, line);
+			}
 		}
+		g->note[0] = 0;
 		if (log && opt && opt->dump_after &&
 		    (strcmp(opt->dump_after, "all") == 0 || strcmp(opt->dump_after, pipeline[i].name) == 0)) {
 			char *text = ir_print(g);

@@ -27,9 +27,11 @@ function loadOrt() {
   return require(where);
 }
 
-async function referenceSession(ort, modelPath) {
+// optimize: ORT's full graph optimisation (QDQ fusion into integer kernels, ...), for
+// comparing with what ORT really runs rather than with what the graph says.
+async function referenceSession(ort, modelPath, optimize) {
   return ort.InferenceSession.create(modelPath, {
-    graphOptimizationLevel: 'disabled',
+    graphOptimizationLevel: optimize ? 'all' : 'disabled',
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',

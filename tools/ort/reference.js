@@ -2,13 +2,14 @@
 'use strict';
 // reference.js - ONNX Runtime reference data for `cnnc verify`.
 //
-//   node tools/ort/reference.js MODEL.onnx CASE_DIR [--seed N] [--sets N] [--dim NAME=V]
+//   node tools/ort/reference.js MODEL.onnx CASE_DIR [--seed N] [--sets N] [--dim NAME=V] [--optimize]
 //
 // Makes seeded inputs (float: standard normal; integers: 0..9; bool: 0/1), runs
 // the model with ONNX Runtime (no graph optimisation, one thread) and writes
 // CASE_DIR/test_data_set_K/input_I.pb and output_I.pb, the layout of ONNX's own
 // test cases. Data set K uses seed N+K. Symbolic dimensions are 1 unless --dim
-// binds them. ORT is found as tools/ort/ort.js says (CNNC_ORT_MODULE or the
+// binds them. --optimize runs ORT with all graph optimisations (for quantized models:
+// its QDQ fusion into integer kernels). ORT is found as tools/ort/ort.js says (CNNC_ORT_MODULE or the
 // repository's node_modules).
 
 const fs = require('fs');
@@ -16,7 +17,7 @@ const path = require('path');
 const {loadOrt, referenceSession, writeTensor, TYPES} = require('./ort.js');
 
 const usage = 'usage: node tools/ort/reference.js MODEL.onnx CASE_DIR [--seed N] [--sets N] ' +
-              '[--dim NAME=V]';
+              '[--dim NAME=V] [--optimize]';
 
 // mulberry32: a small seeded generator of uint32s, the same on every machine.
 function rng(seed) {
@@ -71,13 +72,15 @@ function stats(t) {
 
 async function main(argv) {
   const pos = [];
-  let seed = 1, sets = 1;
+  let seed = 1, sets = 1, optimize = false;
   const dims = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') {
       console.log(usage);
       return 0;
+    } else if (a === '--optimize') {
+      optimize = true;
     } else if (a === '--seed' || a === '--sets' || a === '--dim') {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
@@ -99,7 +102,7 @@ async function main(argv) {
   }
   const [model, caseDir] = pos;
   const ort = loadOrt();
-  const session = await referenceSession(ort, model);
+  const session = await referenceSession(ort, model, optimize);
   for (let k = 0; k < sets; k++) {
     const dir = path.join(caseDir, `test_data_set_${k}`);
     fs.mkdirSync(dir, {recursive: true});

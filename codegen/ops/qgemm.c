@@ -1,0 +1,262 @@
+/* qgemm.c - QConvGemm: integer Conv (any group, 2-D) and MatMul over int8/uint8 with
+ * int32 accumulation and ORT's requantization; see qgemm.h for the node.
+ *
+ * The compile-time side packs the weights into the layout rt_qgemm.h reads (u8 weights
+ * become s8 by subtracting 128 from weights and zero point, which keeps w - wz) and
+ * folds everything that depends on the output channel only into c0:
+ *   sum_k (x - xz)(w - wz) = sum x*w - wz * sum x - xz * sum w + k * xz * wz
+ * so the run-time inner loop is a plain u8 x s8 dot product. The kernel body lays
+ * rows of x into scratch (convolution: one row per output pixel, im2col, padding taps
+ * holding xz so they add nothing; matmul: each row copied), flipping int8 to uint8,
+ * then calls rt_qgemm per group.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "qgemm.h"
+
+static int64_t attr_i(const Node *n, const char *name)
+{
+	return ir_attr_int(n, name, 0);
+}
+
+static void attr2(const Node *n, const char *name, int64_t *v, size_t cnt)
+{
+	const int64_t *a;
+	size_t got = ir_attr_ints(n, name, &a);
+	for (size_t i = 0; i < cnt; i++)
+		v[i] = i < got ? a[i] : 0;
+}
+
+/* Output extent of one conv axis. */
+static int64_t conv_out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p0, int64_t p1)
+{
+	return (in + p0 + p1 - ((k - 1) * d + 1)) / s + 1;
+}
+
+static int infer(Graph *g, Node *n, Diag *d)
+{
+	const Value *x = op_in(g, n, 0);
+	Shape s = x->shape;
+	if (attr_i(n, "conv")) {
+		int64_t k[2], st[2], dl[2], p[4];
+		attr2(n, "kernel", k, 2);
+		attr2(n, "strides", st, 2);
+		attr2(n, "dilations", dl, 2);
+		attr2(n, "pads", p, 4);
+		if (s.rank != 4)
+			return ir_node_error(d, g, n, "input has rank %d, expected 4", s.rank);
+		s.dims[1] = attr_i(n, "n");
+		s.dims[2] = conv_out(x->shape.dims[2], k[0], st[0], dl[0], p[0], p[2]);
+		s.dims[3] = conv_out(x->shape.dims[3], k[1], st[1], dl[1], p[1], p[3]);
+	} else {
+		s.dims[s.rank - 1] = attr_i(n, "n");
+	}
+	op_set_out(g, n, 0, (DType)attr_i(n, "ytype"), &s);
+	return 0;
+}
+
+/* Rows of the product and bytes of scratch for them and their sums. */
+static int64_t rows(const Graph *g, const Node *n)
+{
+	const Value *y = op_outv(g, n, 0);
+	if (attr_i(n, "conv"))
+		return y->shape.dims[2] * y->shape.dims[3];
+	return ir_numel(y) / attr_i(n, "n");
+}
+
+static int64_t row_bytes(const Graph *g, const Node *n)
+{
+	return (rows(g, n) * attr_i(n, "kp") + 63) / 64 * 64;
+}
+
+static int64_t scratch(const Graph *g, const Node *n)
+{
+	return row_bytes(g, n) + rows(g, n) * 4;
+}
+
+/* The body of the loop over k that stores one byte of row r: `v` is x's element or
+   padding. */
+static void emit_rowsum(Out *o, bool wz, int64_t k, int64_t kp)
+{
+	out_line(o, "for (int64_t k = %lld; k < %lld; k++)", (long long)k, (long long)kp);
+	out_line(o, "\tr[k] = 0;");
+	if (wz) {
+		out_line(o, "int32_t sum = 0;");
+		out_line(o, "for (int64_t k = 0; k < %lld; k++)", (long long)k);
+		out_line(o, "\tsum += r[k];");
+		out_line(o, "rs[p] = sum;");
+	}
+}
+
+static void emit_im2col(Emit *e, const Value *x, int64_t cg, const int64_t *kk,
+			const int64_t *st, const int64_t *dl, const int64_t *p, int64_t oh,
+			int64_t ow, int64_t kp, bool wz, int flip, int64_t xz)
+{
+	Out *o = e->o;
+	int64_t H = x->shape.dims[2], W = x->shape.dims[3];
+	out_line(o, "for (int64_t p = 0; p < %lld; p++) {", (long long)(oh * ow));
+	out_line(o, "uint8_t *r = col + p * %lld;", (long long)kp);
+	out_line(o, "const int64_t ih0 = p / %lld * %lld - %lld, iw0 = p %% %lld * %lld - %lld;",
+		 (long long)ow, (long long)st[0], (long long)p[0], (long long)ow, (long long)st[1],
+		 (long long)p[1]);
+	out_line(o, "int64_t k = 0;");
+	out_line(o, "for (int64_t c = 0; c < %lld; c++)", (long long)cg);
+	out_line(o, "\tfor (int64_t i = 0; i < %lld; i++) {", (long long)kk[0]);
+	out_line(o, "\t\tconst int64_t ih = ih0 + i * %lld;", (long long)dl[0]);
+	out_line(o, "\t\tfor (int64_t j = 0; j < %lld; j++, k++) {", (long long)kk[1]);
+	out_line(o, "\t\t\tconst int64_t iw = iw0 + j * %lld;", (long long)dl[1]);
+	out_line(o, "\t\t\tr[k] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? (uint8_t)(xg[(c * %lld + ih) * %lld + iw] ^ %d) : %lld;",
+		 (long long)H, (long long)W, (long long)H, (long long)W, flip, (long long)xz);
+	out_line(o, "\t\t}");
+	out_line(o, "\t}");
+	emit_rowsum(o, wz, cg * kk[0] * kk[1], kp);
+	out_line(o, "}");
+}
+
+static int emit(Emit *e)
+{
+	const Graph *g = e->g;
+	const Node *n = e->n;
+	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
+	Out *o = e->o;
+	bool wz = ir_has_in(n, 4);
+	int64_t N = attr_i(n, "n"), K = attr_i(n, "k"), kp = attr_i(n, "kp"), G = attr_i(n, "group");
+	int64_t M = rows(g, n), ng = N / G, nblk = (ng + 15) / 16 * 16;
+	int flip = (int)attr_i(n, "flip");
+	const char *xt = cg_ctype(x->dtype);
+	out_line(o, "uint8_t *col = (uint8_t *)scratch;");
+	out_line(o, "int32_t *rs = (int32_t *)(col + %lld);", (long long)row_bytes(g, n));
+	out_line(o, "(void)rs;");
+	char tail[256];
+	snprintf(tail, sizeof tail, "%lld, %lld, %lld, %d", (long long)attr_i(n, "yz"),
+		 (long long)attr_i(n, "lo"), (long long)attr_i(n, "hi"), y->dtype == DT_INT8);
+	if (!attr_i(n, "conv")) {
+		out_line(o, "for (int64_t p = 0; p < %lld; p++) {", (long long)M);
+		out_line(o, "uint8_t *r = col + p * %lld;", (long long)kp);
+		out_line(o, "const %s *xr = x0 + p * %lld;", xt, (long long)K);
+		out_line(o, "for (int64_t k = 0; k < %lld; k++)", (long long)K);
+		out_line(o, "\tr[k] = (uint8_t)(xr[k] ^ %d);", flip);
+		emit_rowsum(o, wz, K, kp);
+		out_line(o, "}");
+		out_line(o, "rt_qgemm(col, %lld, %lld, x1, %lld, x2, x3, %s, rs, %s, y0, %lld, 1);",
+			 (long long)M, (long long)kp, (long long)N, wz ? "x4" : "NULL", tail,
+			 (long long)N);
+		return 0;
+	}
+	int64_t kk[2], st[2], dl[2], p[4];
+	attr2(n, "kernel", kk, 2);
+	attr2(n, "strides", st, 2);
+	attr2(n, "dilations", dl, 2);
+	attr2(n, "pads", p, 4);
+	int64_t C = x->shape.dims[1], cg = C / G, HW = x->shape.dims[2] * x->shape.dims[3];
+	char wzs[64];
+	snprintf(wzs, sizeof wzs, "x4 + grp * %lld", (long long)ng);
+	out_line(o, "for (int64_t b = 0; b < %lld; b++)", (long long)x->shape.dims[0]);
+	out_line(o, "for (int64_t grp = 0; grp < %lld; grp++) {", (long long)G);
+	out_line(o, "const %s *xg = x0 + (b * %lld + grp * %lld) * %lld;", xt, (long long)C,
+		 (long long)cg, (long long)HW);
+	emit_im2col(e, x, cg, kk, st, dl, p, y->shape.dims[2], y->shape.dims[3], kp, wz, flip,
+		    attr_i(n, "xz"));
+	out_line(o, "rt_qgemm(col, %lld, %lld, x1 + grp * %lld, %lld, x2 + grp * %lld, x3 + grp * %lld, %s, rs, %s, (%s *)y0 + (b * %lld + grp * %lld) * %lld, 1, %lld);",
+		 (long long)M, (long long)kp, (long long)(nblk * kp), (long long)ng, (long long)ng,
+		 (long long)ng, wz ? wzs : "NULL", tail, cg_ctype(y->dtype),
+		 (long long)N, (long long)ng, (long long)M, (long long)M);
+	out_line(o, "}");
+	return 0;
+}
+
+/* ------------------------------------------------------------ building the node */
+
+/* Packs group grp's weights (s8, zero point moved with them) and fills its c0 and wz. */
+static void pack_group(const QGemmSpec *s, int64_t grp, int64_t kp, int8_t *wp, int32_t *c0,
+		       int32_t *wz, bool *any_wz)
+{
+	int64_t ng = s->n / s->group;
+	int32_t shift = s->wtype == DT_UINT8 ? 128 : 0;
+	for (int64_t j = 0; j < ng; j++) {
+		int64_t oc = grp * ng + j;
+		int32_t z = (int32_t)s->wz[oc] - shift;
+		uint32_t colsum = 0;
+		for (int64_t k = 0; k < s->k; k++) {
+			int64_t idx = oc * s->k + k;
+			int32_t w = (s->wtype == DT_UINT8 ? (int32_t)((const uint8_t *)s->w)[idx]
+							  : (int32_t)((const int8_t *)s->w)[idx]) - shift;
+			wp[(j / 16) * 16 * kp + (k / 4) * 64 + (j % 16) * 4 + k % 4] = (int8_t)w;
+			colsum += (uint32_t)w;
+		}
+		uint32_t xz = (uint32_t)(s->xz + (s->xtype == DT_INT8 ? 128 : 0));
+		uint32_t v = (uint32_t)(s->bias ? s->bias[oc] : 0) - xz * colsum +
+			     (uint32_t)s->k * xz * (uint32_t)z;
+		memcpy(&c0[oc], &v, 4);
+		wz[oc] = z;
+		*any_wz |= z != 0;
+	}
+}
+
+static uint32_t add_const(Graph *g, const char *hint, const char *base, DType t, int64_t n,
+			  const void *data)
+{
+	char name[256];
+	Shape s = {1, {n}};
+	snprintf(name, sizeof name, "%s_%s", base, hint);
+	return ir_add_const(g, name, t, &s, data);
+}
+
+int qg_make_node(Graph *g, uint32_t id, uint32_t x, uint32_t y, const QGemmSpec *s, Diag *d)
+{
+	int64_t ng = s->n / s->group, nblk = (ng + 15) / 16 * 16, kp = (s->k + 3) / 4 * 4;
+	int64_t nw = s->group * nblk * kp;
+	int8_t *wp = arena_alloc(g->arena, (size_t)nw);
+	int32_t *c0 = arena_alloc(g->arena, (size_t)s->n * 4), *wz = arena_alloc(g->arena, (size_t)s->n * 4);
+	float *mult = arena_alloc(g->arena, (size_t)s->n * 4);
+	bool any_wz = false;
+	if (!wp || !c0 || !wz || !mult)
+		return diag_error(d, "out of memory");
+	for (int64_t grp = 0; grp < s->group; grp++)
+		pack_group(s, grp, kp, wp + grp * nblk * kp, c0, wz, &any_wz);
+	for (int64_t oc = 0; oc < s->n; oc++) {
+		float m = s->xs * s->ws[oc];
+		mult[oc] = m / s->ys;
+	}
+	const char *base = ir_node(g, id)->name;
+	uint32_t ins[5] = {x, add_const(g, "wq", base, DT_INT8, nw, wp),
+			   add_const(g, "c0", base, DT_INT32, s->n, c0),
+			   add_const(g, "mult", base, DT_FLOAT, s->n, mult),
+			   any_wz ? add_const(g, "wz", base, DT_INT32, s->n, wz) : IR_NONE};
+	Node *n = ir_node(g, id);
+	n->op = OP_QCONVGEMM;
+	n->op_type = op_name(OP_QCONVGEMM);
+	n->domain = op_domain(OP_QCONVGEMM);
+	n->ninputs = any_wz ? 5 : 4;
+	n->inputs = arena_memdup(g->arena, ins, sizeof ins);
+	n->noutputs = 1;
+	n->outputs = arena_memdup(g->arena, &y, sizeof y);
+	n->nattrs = 0;
+	n->attrs = NULL;
+	if (!n->inputs || !n->outputs)
+		return diag_error(d, "out of memory");
+	ir_value(g, y)->producer = id;
+	int64_t flip = s->xtype == DT_INT8 ? 128 : 0;
+	ir_set_attr_int(g, id, "conv", s->conv);
+	ir_set_attr_int(g, id, "group", s->group);
+	if (s->conv) {
+		ir_set_attr_ints(g, id, "kernel", s->kernel, 2);
+		ir_set_attr_ints(g, id, "strides", s->strides, 2);
+		ir_set_attr_ints(g, id, "dilations", s->dilations, 2);
+		ir_set_attr_ints(g, id, "pads", s->pads, 4);
+	}
+	ir_set_attr_int(g, id, "n", s->n);
+	ir_set_attr_int(g, id, "k", s->k);
+	ir_set_attr_int(g, id, "kp", kp);
+	ir_set_attr_int(g, id, "xz", s->xz + flip);
+	ir_set_attr_int(g, id, "flip", flip);
+	ir_set_attr_int(g, id, "yz", s->yz);
+	ir_set_attr_int(g, id, "lo", s->lo);
+	ir_set_attr_int(g, id, "hi", s->hi);
+	ir_set_attr_int(g, id, "ytype", s->ytype);
+	return 0;
+}
+
+const OpDef opdef_QCONVGEMM = {infer, NULL, emit, scratch, 0};

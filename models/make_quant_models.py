@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""make_quant_models.py - int8 versions of make_models.py's small CNNs, in QDQ form.
+
+    make_quant_models.py --out DIR [--type s8|u8] [NAME...]   write DIR/NAME_qdq_<type>.onnx
+
+Builds the float model with make_models.py (which evaluates every tensor on its
+seeded calibration batch), folds BatchNormalization into the convolutions, and
+quantizes it the way ONNX Runtime's static quantizer writes QDQ models:
+  - every float activation gets QuantizeLinear -> DequantizeLinear, with scale and
+    zero point from the calibration min/max (range widened to hold 0); activations
+    are uint8 or int8 (--type), asymmetric;
+  - a Relu/Clip right after a Conv/Gemm is quantized at its output only (the
+    calibration range of the activation's output, as ORT does);
+  - Conv/Gemm/MatMul weights are int8, symmetric, per output channel (Conv, Gemm) or
+    per tensor (MatMul); biases int32 with scale x_scale * w_scale and zero point 0;
+  - the graph output stays float (DequantizeLinear, then Softmax where the float
+    model has it).
+No onnxruntime python package is needed: calibration is make_models.py's numpy
+evaluation. The bytes are deterministic (seeded, no timestamps).
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_models  # noqa: E402
+
+MODELS = ("resnet8", "mobilenetv1_025")  # rewritable at opset 13 (lenet: opset 8 Unsqueeze; vgg_small: Dropout ratio)
+FUSE_ACT = ("Relu", "Clip")
+
+
+def qparams(lo, hi, signed):
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    qmin, qmax = (-128, 127) if signed else (0, 255)
+    scale = np.float32((hi - lo) / (qmax - qmin) if hi > lo else 1.0)
+    zp = int(np.clip(round(qmin - lo / float(scale)), qmin, qmax))
+    return scale, zp
+
+
+def fold_bn(nodes, params):
+    """Conv -> BatchNormalization pairs into one Conv with adjusted weights and bias."""
+    out, by_out = [], {}
+    for n in nodes:
+        if n.op_type == "BatchNormalization" and n.input[0] in by_out:
+            conv = by_out[n.input[0]]
+            s, b, m, v = (params[i].astype(np.float64) for i in n.input[1:5])
+            eps = next((a.f for a in n.attribute if a.name == "epsilon"), 1e-5)
+            k = s / np.sqrt(v + eps)
+            w = params[conv.input[1]].astype(np.float64) * k[:, None, None, None]
+            bias = params[conv.input[2]].astype(np.float64) if len(conv.input) > 2 else 0.0
+            params[conv.input[1]] = w.astype(np.float32)
+            bname = conv.input[1] + "_bias"
+            params[bname] = ((bias - m) * k + b).astype(np.float32)
+            del conv.input[2:]
+            conv.input.append(bname)
+            conv.output[0] = n.output[0]
+            continue
+        if n.op_type == "Conv":
+            by_out[n.output[0]] = n
+        out.append(n)
+    return out
+
+
+class Quantizer:
+    def __init__(self, g, signed):
+        self.g, self.signed = g, signed
+        self.qt = TensorProto.INT8 if signed else TensorProto.UINT8
+        self.nodes, self.inits, self.dq = [], {}, {}
+
+    def init(self, name, arr):
+        self.inits[name] = numpy_helper.from_array(np.asarray(arr), name)
+        return name
+
+    def act_params(self, t):
+        v = self.g.env[t]
+        return qparams(v.min(), v.max(), self.signed)
+
+    def qdq(self, t):
+        """Q -> DQ after float tensor t; returns the DQ output (memoized)."""
+        if t in self.dq:
+            return self.dq[t]
+        s, z = self.act_params(t)
+        self.init(t + "_scale", np.float32(s))
+        self.init(t + "_zp", np.array(z, np.int8 if self.signed else np.uint8))
+        q, d = t + "_q", t + "_dq"
+        self.nodes.append(helper.make_node("QuantizeLinear", [t, t + "_scale", t + "_zp"], [q], name=q))
+        self.nodes.append(helper.make_node("DequantizeLinear", [q, t + "_scale", t + "_zp"], [d], name=d))
+        self.dq[t] = d
+        return d
+
+    def weights(self, node, w, per_channel, axis):
+        wq_name = w + "_wq"
+        if per_channel:
+            red = tuple(i for i in range(self.params[w].ndim) if i != axis)
+            amax = np.abs(self.params[w]).max(axis=red)
+        else:
+            amax = np.abs(self.params[w]).max()
+        scale = np.maximum(amax / 127.0, 1e-8).astype(np.float32)
+        shape = [1] * self.params[w].ndim
+        if per_channel:
+            shape[axis] = -1
+        q = np.clip(np.rint(self.params[w] / scale.reshape(shape)), -127, 127).astype(np.int8)
+        self.init(wq_name, q)
+        self.init(w + "_wscale", scale)
+        self.init(w + "_wzp", np.zeros(scale.shape, np.int8))
+        attrs = {"axis": axis} if per_channel else {}
+        d = w + "_wdq"
+        self.nodes.append(helper.make_node("DequantizeLinear", [wq_name, w + "_wscale", w + "_wzp"], [d],
+                                           name=d, **attrs))
+        return d, scale
+
+    def bias(self, b, xs, ws):
+        bs = (np.float32(xs) * ws).astype(np.float32)
+        q = np.rint(self.params[b] / bs).astype(np.int32)
+        self.init(b + "_bq", q)
+        self.init(b + "_bscale", bs)
+        self.init(b + "_bzp", np.zeros(bs.shape, np.int32))
+        d = b + "_bdq"
+        self.nodes.append(helper.make_node("DequantizeLinear", [b + "_bq", b + "_bscale", b + "_bzp"], [d],
+                                           name=d, axis=0))
+        return d
+
+    def run(self, nodes, params):
+        self.params = params
+        users = {}
+        for n in nodes:
+            for i in n.input:
+                users.setdefault(i, []).append(n)
+        float_t = lambda t: t in self.g.env and np.asarray(self.g.env[t]).dtype.kind == "f"
+        quantized = set()
+        for n in nodes:
+            ins = list(n.input)
+            if n.op_type in ("Conv", "Gemm", "MatMul") and ins[1] in params:
+                x = self.qdq(ins[0])
+                xs = self.act_params(ins[0])[0]
+                trans = n.op_type == "Gemm" and any(a.name == "transB" and a.i for a in n.attribute)
+                per_ch = n.op_type != "MatMul"
+                axis = 0 if n.op_type == "Conv" or trans else 1
+                w, ws = self.weights(n, ins[1], per_ch, axis)
+                ins[0], ins[1] = x, w
+                if len(ins) > 2 and ins[2] in params:
+                    ins[2] = self.bias(ins[2], xs, ws if per_ch else np.full(params[ins[2]].shape, ws))
+            elif n.op_type not in ("Shape", "Gather", "Unsqueeze", "Concat", "Constant") or \
+                    (n.op_type == "Concat" and all(float_t(i) for i in ins)):
+                ins = [self.qdq(i) if float_t(i) and i not in params and i in quantized else i for i in ins]
+            node = helper.make_node(n.op_type, ins, list(n.output), name=n.name, domain=n.domain)
+            node.attribute.extend(n.attribute)
+            self.nodes.append(node)
+            for o in n.output:
+                if not float_t(o) or o in self.g.outputs or n.op_type == "Constant":
+                    continue
+                u = users.get(o, [])
+                fused = n.op_type in ("Conv", "Gemm", "MatMul") and len(u) == 1 and u[0].op_type in FUSE_ACT
+                if not fused and not all(x.op_type in ("Shape",) for x in u):
+                    quantized.add(o)
+                    self.qdq(o)
+        return self.nodes
+
+
+def build(name, signed):
+    g = getattr(make_models, name)()
+    m = g.model()
+    params = {k: np.array(v) for k, v in g.params.items()}
+    nodes = fold_bn(list(m.graph.node), params)
+    qz = Quantizer(g, signed)
+    qnodes = qz.run(nodes, params)
+    for i, n in enumerate(qnodes):  # unique names (make_models repeats some)
+        n.name = f"q{i}"
+    used = {i for n in qnodes for i in n.input}
+    inits = [numpy_helper.from_array(params[k].astype(params[k].dtype), k) for k in params if k in used]
+    inits += [t for k, t in qz.inits.items() if k in used]
+    graph = helper.make_graph(qnodes, f"{name}_qdq", [i for i in m.graph.input if i.name not in params],
+                              list(m.graph.output), initializer=inits)
+    out = helper.make_model(graph, producer_name="cnnc-make_quant_models", producer_version="1",
+                            opset_imports=[helper.make_opsetid("", 13)])
+    out.ir_version = 7
+    onnx.checker.check_model(out)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--type", choices=("s8", "u8"), default="u8")
+    ap.add_argument("names", nargs="*")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    for name in a.names or MODELS:
+        m = build(name, a.type == "s8")
+        path = os.path.join(a.out, f"{name}_qdq_{a.type}.onnx")
+        onnx.save(m, path)
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

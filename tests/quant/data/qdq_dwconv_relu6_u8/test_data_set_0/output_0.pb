@@ -1,0 +1,1 @@
+Bt19J zzzzz·zzz°zz‚•zz²zzz„•zzzzŽ« ŸˆzzŒz©Ž·zzz{ÛŽ®z}zzÒz“§©†z›‰}Šzz‰Š“z‡zz“z„Žzˆz|’‡‰z†‘{‰„zzºz‹z¨ãzŠÀ±˜zz¨zzš®”zÐzzÒzzšz¡z}º™z¢zz³zzŸzÆzzž­–žÅ™‡òz£zzž£z

@@ -1,0 +1,1 @@
+Bt16J0mEuHi[e†fK5hjBANnOSi/U/¹ˆH‡Ov|=1%†KXxb\x"ŠXœŠ

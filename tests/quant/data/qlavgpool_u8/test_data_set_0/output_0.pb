@@ -1,0 +1,1 @@
+Bt6J <K^vo=`gk‚^lr^Z‘klrrbLc[„bi‘l|p\“…•…txƒ{‰‰xfW€x``|wdiXtXqÁxiGkjiecZfpnvrMWlBKX^_IVVQbJZ~_r€m„|…“i7Rv’{cjsicHRmo`UMopR€]Yg`emcakiymyljTu}rmpkbahmSd‹pa^E‘sWdE

@@ -1,0 +1,1 @@
+Bt7Jðegtu]bz<|RNSnj¥—ÃM„~`ZŽp“5ŸYËZXT­£KuÑBŠxQe‰‡hmd ”}o½Žƒ|˜il«zWH}’Bx‡†šj<¢bpzy®…a—¹pµAi†QgšË’e’…tN{«œyË£³ym‹wœ‹qšožg—O•­q£ˆ™¤‹vlrš†ˆ‹g‹ŠjY€Ÿ½y]’EJœvw…©™TŠƒÆw‹myOˆ—Q…|lL@ÂË^ˆ{¡‹q|ØOŠbŠ+g­lrB…€by{XqY°Tƒƒ…O½š…vtG£¨ew™ÂŸmrN‹b

@@ -1,0 +1,3 @@
+
+
+Bt10JØw>A{^U„]Zf“~\jw”ZAQ‡x_„KŒ†sdv\jxwXUVˆ!~DN€oŽIjƒovpCGYŠ]WNQhuS‹~{YJXojˆs@|chWŠ’ace·iTrcZZŠ<\rj]>RG'mUq`N|]\ƒ@_PC‡hk†|^‚fss%‡R-xvP‚tf\2o™+oN2\InoAÂXC¸…4ŒnEahV‡O•†G“Ss/}im[nFpYj6igl=‚U:p™I3n^š>Ybunv/kJ>|l^cca+xs•U]J‚BŸV?ui_8TdnVvllYcdmi°£]ˆbnf{gªb{$|ÌY„¢zˆ„n„Q€qh(>VŽWtÀem¢UJNY€fwkžŽLb’>‹|fXZi$CZ=LvaX‰7œxZmS€P>oDl\Y~°ryu\o)–z]1UXgr|f=|oGm0B[t<oŠT€€jpzn‡R|_–jx„¡ØlZ„‚~luksV§pÓU;¡efF]F~fl–˜hGrT„o‰>–jŒawf€xufr–U(W‘‘\–N‹‰}z—ˆNeih†uSœ^t„d]CG„J`|‚cY}qVeID\nTV~‚ev[lWn`–swk€Oš‘~z!sXŽ„¾fmd„E}PuQXŒbIP-dk^`|N˜†k}a*€ld@"ul†?=ZZcnXl„I•\%EF˜®>®Xit^Z‡,kx{Ty³¶H6f?6T‰A[5!r—@je>bUk,
