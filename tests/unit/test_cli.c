@@ -202,6 +202,28 @@ static void test_summary_reports_receptive_field_and_macs(void **state)
 				    "[1,4,6,6], \"params\": 148, \"macs\": 5184, \"receptive_field\": [7, 7], "
 				    "\"jump\": [2, 2]"));
 	assert_non_null(strstr(out, "\"totals\": {\"params\": 188, \"macs\": 14400"));
+	/* flash = weights + code estimate; RAM = workspace + I/O (1x1x16x16 + 1x4x6x6 floats) */
+	long long wb, ws, nodes, kern, code, flash, io, ram;
+	const char *t = strstr(out, "\"weight_bytes\": ");
+	assert_non_null(t);
+	assert_int_equal(sscanf(t, "\"weight_bytes\": %lld, \"workspace_bytes\": %lld, "
+				"\"workspace_lower_bound\": %*d, \"nodes\": %lld, \"kernels\": %lld, "
+				"\"code_bytes_estimate\": %lld, \"flash_bytes_estimate\": %lld, "
+				"\"io_bytes\": %lld, \"ram_bytes\": %lld", &wb, &ws, &nodes, &kern, &code, &flash,
+				&io, &ram), 8);
+	assert_int_equal(kern, nodes); /* no views here: every node is a kernel */
+	assert_true(wb >= 188 * 4 && code > 0);
+	assert_int_equal(flash, wb + code);
+	assert_int_equal(io, (256 + 144) * 4);
+	assert_int_equal(ram, ws + io);
+	free(out);
+	assert_int_equal(test_run_cnnc(&out, "--summary", model, NULL), 0);
+	char line[256];
+	snprintf(line, sizeof line, "flash: ~%lld bytes (%lld weight bytes + ~%lld code", flash, wb, code);
+	assert_non_null(strstr(out, line));
+	snprintf(line, sizeof line, "RAM: %lld bytes (workspace %lld + inputs/outputs %lld) + stack", ram, ws,
+		 io);
+	assert_non_null(strstr(out, line));
 	free(out);
 	unlink(model);
 	rmdir(dir);
