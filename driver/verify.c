@@ -584,6 +584,9 @@ static const char verify_usage[] =
 	"  --runner \"CMD\"       run the program through CMD, e.g. an emulator for a\n"
 	"                       cross-compiled build: --runner qemu-aarch64\n"
 	"\n"
+	"With --weights=file the program loads model.bin, checks it with\n"
+	"model_check_weights() and runs model_run_with_weights().\n"
+	"\n"
 	"The last line is RESULT PASS, or RESULT FAIL <category>: <detail>.\n";
 
 int drv_verify(int argc, char **argv)
