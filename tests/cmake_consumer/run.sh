@@ -4,7 +4,8 @@
 #   tests/cmake_consumer/run.sh BUILD_DIR PREFIX
 #
 # Installs cnnc from BUILD_DIR into PREFIX (cmake --install), checks the installed
-# files (bin/cnnc, lib/cmake/cnnc/*, share/man/man1/cnnc.1), then configures,
+# files (bin/cnnc, lib/cmake/cnnc/*, share/man/man1/cnnc.1; the man page must
+# mention every option of cnnc --help and cnnc verify --help), then configures,
 # builds and runs this folder's project against PREFIX: y = 2x + 1 from
 # scale2.onnx, both with embedded constants and with a weights file. It then
 # swaps in scale3.onnx and rebuilds (y = 3x + 1: the C was regenerated), and
@@ -18,6 +19,12 @@ cmake --install "$build" --prefix "$prefix" > /dev/null
 for f in bin/cnnc lib/cmake/cnnc/cnncConfig.cmake lib/cmake/cnnc/cnncConfigVersion.cmake \
 	lib/cmake/cnnc/cnncModel.cmake lib/cmake/cnnc/cnncTargets.cmake share/man/man1/cnnc.1; do
 	[ -f "$prefix/$f" ] || { echo "run.sh: $f was not installed"; exit 1; }
+done
+# the man page documents every option of cnnc --help and cnnc verify --help
+for o in $({ "$prefix/bin/cnnc" --help; "$prefix/bin/cnnc" verify --help; } |
+	grep -oE -- '(^|[ ,])--?[a-z][a-z0-9-]*' | tr -d ' ,' | sort -u); do
+	grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$prefix/share/man/man1/cnnc.1" ||
+		{ echo "run.sh: the man page does not mention $o"; exit 1; }
 done
 work=$prefix/consumer
 mkdir -p "$work"
