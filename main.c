@@ -14,7 +14,8 @@ static const char usage[] =
 	"       cnnc --summary[=json] [options] MODEL.onnx\n"
 	"       cnnc verify [options] MODEL.onnx DATA_DIR...\n"
 	"\n"
-	"Compiles an ONNX model into standalone C: MODEL.c and MODEL.h beside it.\n"
+	"Compiles an ONNX model into standalone C: MODEL.c and MODEL.h beside it\n"
+	"(and MODEL.bin with --weights=file).\n"
 	"\n"
 	"options:\n"
 	"  -o FILE                 the C file to write (the header gets the same name, .h)\n"
@@ -28,11 +29,14 @@ static const char usage[] =
 	"  --outputs T1,T2         also return these intermediate tensors (feature maps)\n"
 	"  --cut T                 compute only what tensor T needs and return T\n"
 	"  --target T              host (default), generic, x86-64-v3, x86-64-v4, aarch64\n"
+	"  --weights=MODE          embed (default): constants in MODEL.c; file: constants in\n"
+	"                          MODEL.bin beside it, passed to P_run_with_weights()\n"
 	"  -v                      report what each pass did\n"
 	"  -d PASS                 dump the IR after PASS (or 'all')\n"
 	"  --summary[=json]        print per node: op, output shape, parameters, MACs,\n"
-	"                          receptive field and jump; totals (no files written\n"
-	"                          unless -o is given too)\n"
+	"                          receptive field and jump; totals, with flash (weights +\n"
+	"                          code estimate) and RAM (workspace + I/O) (no files\n"
+	"                          written unless -o is given too)\n"
 	"  --dot FILE              write the optimised graph for Graphviz\n"
 	"  --list-ops              print the operators cnnc supports (markdown table)\n"
 	"  --help, --version\n"
@@ -144,6 +148,7 @@ int main(int argc, char **argv)
 	}
 	char *hpath = arena_strdup(a, out);
 	hpath[n - 1] = 'h';
+	char *binpath = arena_printf(a, "%.*s.bin", (int)(n - 2), out);
 	const char *base = strrchr(hpath, '/') ? strrchr(hpath, '/') + 1 : hpath;
 	char prefix[64];
 	if (!opt.prefix) {
@@ -164,11 +169,14 @@ int main(int argc, char **argv)
 	Out c, h;
 	out_init(&c);
 	out_init(&h);
+	Out bin;
+	out_init(&bin);
 	Graph *g = NULL;
 	Out report;
 	out_init(&report);
 	bool want_graph = summary || dot;
-	if (drv_compile(model, &opt, base, &c, &h, want_graph ? &g : NULL, summary ? &report : NULL, &d) < 0)
+	if (drv_compile(model, &opt, base, &c, &h, &bin, want_graph ? &g : NULL, summary ? &report : NULL,
+			&d) < 0)
 		fail(&d);
 	if (summary)
 		drv_summary(stdout, g, summary == 2, report.buf);
@@ -183,10 +191,13 @@ int main(int argc, char **argv)
 		graph_free(g);
 	out_free(&report);
 	diag_init(&d, out);
+	if (write && opt.weights_file && drv_write_file(binpath, &bin, &d) < 0)
+		fail(&d);
 	if (write && (drv_write_file(hpath, &h, &d) < 0 || drv_write_file(out, &c, &d) < 0))
 		fail(&d);
 	out_free(&c);
 	out_free(&h);
+	out_free(&bin);
 	/* the arena is freed at exit */
 	return 0;
 }

@@ -9,9 +9,11 @@
 extern const char cg_runtime_text[];
 
 /* Emits the C source into c and the header into h, for a graph that has been
-   through the whole pipeline. header_name is what model.c #includes. Returns 0,
-   or -1 with a diagnostic. */
-int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c, Out *h, Diag *d);
+   through the whole pipeline. header_name is what model.c #includes. With
+   opt->weights_file the constants go to bin (the bytes of P.bin; bin may be NULL
+   otherwise). Returns 0, or -1 with a diagnostic. */
+int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c, Out *h, Out *bin,
+	    Diag *d);
 
 /* ------------------------------------------------------------ names.c */
 typedef struct NameSet NameSet;

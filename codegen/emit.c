@@ -9,6 +9,12 @@
  * Constants are emitted as string literals inside a union with a typed array:
  * compilers read a long string far faster than millions of initializers, and
  * reading through the union's typed member is well defined in C99.
+ *
+ * With --weights=file they go to a separate byte image instead (P.bin): a 64-byte
+ * header (magic, byte-order mark, checksum, size) and then every tensor at a 64-byte
+ * aligned offset. model.c then defines P_run_with_weights() and P_check_weights()
+ * rather than P_run(), and reads each constant at `weights + offset`. String
+ * constants are arrays of pointers and stay in model.c.
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,9 +30,29 @@ typedef struct Cg {
 	const char *P;
 	NameSet *names;
 	const char **wname;   /* per value: C name of its constant, or NULL */
+	int64_t *woff;        /* per value: offset of its constant in the weights file, or -1 */
 	Out *c, *h;
+	Out *bin;             /* the weights file (--weights=file), else NULL */
+	char binname[256];    /* its file name for comments: the header's, ending in .bin */
 	Diag *d;
 } Cg;
+
+/* The weights file header: magic, byte-order mark, FNV-1a checksum of everything
+   after the header, total size; see DEVELOPERS.md. */
+#define WEIGHTS_HEADER 64
+#define WEIGHTS_ALIGN 64
+static const char weights_magic[8] = {'C', 'N', 'N', 'C', 'W', 'T', 'S', '1'};
+
+/* 32-bit FNV-1a of n bytes. */
+static uint32_t fnv1a(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
 
 /* ------------------------------------------------------------ constants */
 
@@ -133,6 +159,16 @@ static void emit_const(Cg *cg, uint32_t id)
 		out_printf(o, "%s};\n", n ? "" : "0");
 		return;
 	}
+	if (cg->bin) {
+		/* --weights=file: the bytes go to the file, 64-byte aligned */
+		static const char zeros[WEIGHTS_ALIGN];
+		out_write(cg->bin, zeros, (WEIGHTS_ALIGN - cg->bin->len % WEIGHTS_ALIGN) % WEIGHTS_ALIGN);
+		cg->woff[id] = (int64_t)cg->bin->len;
+		if (bytes > 0)
+			out_write(cg->bin, (const char *)v->data, (size_t)bytes);
+		out_comment(o, "  at weights + %lld, %lld bytes", (long long)cg->woff[id], (long long)bytes);
+		return;
+	}
 	out_printf(o, "static const union {\n\tunsigned char b[%lld];\n\t%s v[%lld];\n} %s = {\n",
 		   (long long)bytes + 1, cg_ctype(v->dtype), (long long)(n ? n : 1), name);
 	if (cg->opt && cg->opt->target == TARGET_GENERIC)
@@ -168,7 +204,9 @@ static const char *operand(const Cg *cg, uint32_t v, char *buf, size_t n)
 		snprintf(ro, sizeof ro, "const %s *", cg_ctype(val->dtype));
 		snprintf(rw, sizeof rw, "%s *", cg_ctype(val->dtype));
 	}
-	if (root->data && cg->wname[r]) {
+	if (root->data && cg->woff[r] >= 0) {
+		snprintf(buf, n, "(%s)(wb + %lld)", ro, (long long)cg->woff[r]);
+	} else if (root->data && cg->wname[r]) {
 		if (root->dtype == DT_STRING)
 			snprintf(buf, n, "%s", cg->wname[r]);
 		else
@@ -402,12 +440,29 @@ static void emit_header(Cg *cg, const char *guard)
 		      " * String tensors are arrays of char pointers; output strings point into the\n"
 		      " * inputs, the model's constants or the workspace.\n */\n",
 		   P, P);
+	if (cg->bin)
+		out_printf(h, "/* Built with --weights=file: the constants are in %s (%s_WEIGHTS_SIZE\n"
+			      " * bytes), which the caller loads or maps, 64-byte aligned, and passes to\n"
+			      " * %s_run_with_weights(); there is no %s_run(). %s_check_weights() verifies\n"
+			      " * the whole image against %s_WEIGHTS_CHECKSUM (32-bit FNV-1a of the bytes\n"
+			      " * after the 64-byte header) once, after loading. Both return 3 when the\n"
+			      " * weights do not belong to this model.c (size, header or checksum).\n */\n",
+			   cg->binname, P, P, P, P, P);
 	out_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n#include <stdint.h>\n\n", guard,
 		   guard);
 	out_printf(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 	out_printf(h, "#define %s_NUM_INPUTS %d\n", P, g->ninputs);
 	out_printf(h, "#define %s_NUM_OUTPUTS %d\n", P, g->noutputs);
-	out_printf(h, "#define %s_WORKSPACE_SIZE %lld\n\n", P, (long long)g->workspace_size);
+	out_printf(h, "#define %s_WORKSPACE_SIZE %lld\n", P, (long long)g->workspace_size);
+	if (cg->bin) {
+		uint32_t sum = fnv1a((const unsigned char *)cg->bin->buf + WEIGHTS_HEADER,
+				     cg->bin->len - WEIGHTS_HEADER);
+		out_printf(h, "#define %s_WEIGHTS_SIZE %lld /* bytes of %s */\n", P,
+			   (long long)cg->bin->len, cg->binname);
+		out_printf(h, "#define %s_WEIGHTS_CHECKSUM 0x%08lxu /* FNV-1a of its bytes after the "
+			      "header */\n", P, (unsigned long)sum);
+	}
+	out_printf(h, "\n");
 	for (int pass = 0; pass < 2; pass++) {
 		const uint32_t *ids = pass ? g->outputs : g->inputs;
 		int n = pass ? g->noutputs : g->ninputs;
@@ -432,8 +487,13 @@ static void emit_header(Cg *cg, const char *guard)
 		out_printf(h, "extern const int %s_%s_ranks[];\n", P, kinds[k]);
 		out_printf(h, "extern const int64_t *const %s_%s_shapes[];\n", P, kinds[k]);
 	}
-	out_printf(h, "\nint %s_run(const void *const inputs[], void *const outputs[], void *workspace);\n",
-		   P);
+	if (cg->bin)
+		out_printf(h, "\nint %s_run_with_weights(const void *weights, size_t weights_size,\n"
+			      "\tconst void *const inputs[], void *const outputs[], void *workspace);\n"
+			      "int %s_check_weights(const void *weights, size_t weights_size);\n", P, P);
+	else
+		out_printf(h, "\nint %s_run(const void *const inputs[], void *const outputs[], void *workspace);\n",
+			   P);
 	out_printf(h, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
@@ -456,15 +516,68 @@ static void emit_output_copies(Cg *cg, Out *o)
 	}
 }
 
-int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c, Out *h, Diag *d)
+/* Fills in the weights file's header once every constant is in it: magic,
+   byte-order mark (0x01020304 in this machine's order), checksum and size
+   (little-endian). */
+static void finish_weights(Out *bin)
 {
-	Cg cg = {g, opt, opt && opt->prefix ? opt->prefix : "model", names_new(), NULL, c, h, d};
+	unsigned char *p = (unsigned char *)bin->buf;
+	uint32_t bom = 0x01020304u;
+	uint32_t sum = fnv1a(p + WEIGHTS_HEADER, bin->len - WEIGHTS_HEADER);
+	uint64_t size = bin->len;
+	memset(p, 0, WEIGHTS_HEADER);
+	memcpy(p, weights_magic, sizeof weights_magic);
+	memcpy(p + 8, &bom, 4);
+	for (int i = 0; i < 4; i++)
+		p[12 + i] = (unsigned char)(sum >> 8 * i);
+	for (int i = 0; i < 8; i++)
+		p[16 + i] = (unsigned char)(size >> 8 * i);
+}
+
+/* The weights helpers of model.c: the expected header, the cheap check P_run_with_weights
+   does on every call, and P_check_weights, which also checksums the whole image. */
+static void emit_weights_check(Cg *cg)
+{
+	Out *c = cg->c;
+	const char *P = cg->P;
+	const unsigned char *p = (const unsigned char *)cg->bin->buf;
+	out_printf(c, "\n/* the first bytes of %s: magic, byte-order mark, checksum, size */\n"
+		      "static const unsigned char weights_header[24] = {", cg->binname);
+	for (int i = 0; i < 24; i++)
+		out_printf(c, "%s%u", i ? ", " : "", p[i]);
+	out_printf(c, "};\n\n");
+	out_printf(c, "/* The header is this model's and the data is in this machine's byte order. */\n"
+		      "static int weights_match(const unsigned char *wb, size_t size)\n{\n"
+		      "\tuint32_t order;\n"
+		      "\tif (size != (size_t)%s_WEIGHTS_SIZE || memcmp(wb, weights_header, 24) != 0)\n"
+		      "\t\treturn 0;\n"
+		      "\tmemcpy(&order, wb + 8, 4);\n"
+		      "\treturn order == 0x01020304u;\n}\n\n", P);
+	out_printf(c, "int %s_check_weights(const void *weights, size_t weights_size)\n{\n"
+		      "\tconst unsigned char *const wb = (const unsigned char *)weights;\n"
+		      "\tuint32_t sum = 2166136261u; /* FNV-1a */\n"
+		      "\tif (!weights)\n\t\treturn 1;\n"
+		      "\tif (!weights_match(wb, weights_size))\n\t\treturn 3;\n"
+		      "\tfor (size_t i = %d; i < weights_size; i++) {\n"
+		      "\t\tsum ^= wb[i];\n\t\tsum *= 16777619u;\n\t}\n"
+		      "\treturn sum == %s_WEIGHTS_CHECKSUM ? 0 : 3;\n}\n", P, WEIGHTS_HEADER, P);
+}
+
+int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c, Out *h, Out *bin,
+	    Diag *d)
+{
+	bool file = opt && opt->weights_file;
+	Cg cg = {.g = g, .opt = opt, .P = opt && opt->prefix ? opt->prefix : "model",
+		 .names = names_new(), .c = c, .h = h, .bin = file ? bin : NULL, .d = d};
+	if (file && !bin)
+		return diag_error(d, "--weights=file needs somewhere to write the weights");
 	cg.wname = calloc(g->nvalues + 1, sizeof *cg.wname);
+	cg.woff = malloc((g->nvalues + 1) * sizeof *cg.woff);
 	char **fns = calloc(g->nnodes + 1, sizeof *fns);
 	int rc = -1;
 	Out run;
 	out_init(&run);
-	if (!cg.names || !cg.wname || !fns) {
+	if (!cg.names || !cg.wname || !cg.woff || !fns) {
 		diag_error(d, "out of memory");
 		goto done;
 	}
@@ -473,7 +586,20 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 	for (char *p = guard; *p; p++)
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 'a' + 'A');
-	emit_header(&cg, guard);
+	for (uint32_t v = 0; v <= g->nvalues; v++)
+		cg.woff[v] = -1;
+	size_t hn = strlen(header_name);
+	if (hn >= 2 && strcmp(header_name + hn - 2, ".h") == 0)
+		hn -= 2;
+	snprintf(cg.binname, sizeof cg.binname, "%.*s.bin", (int)(hn < 200 ? hn : 200), header_name);
+	for (char *p = cg.binname; *p; p++) /* safe inside a comment */
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '-' || *p == '+'))
+			*p = '_';
+	if (cg.bin) {
+		static const char header[WEIGHTS_HEADER];
+		out_write(cg.bin, header, sizeof header); /* filled in by finish_weights() */
+	}
 
 	out_printf(c, "/* %s.c - generated by cnnc %s. Do not edit; the interface is in %s. */\n",
 		   cg.P, CNNC_VERSION, header_name);
@@ -511,6 +637,15 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 		if (need[v] && ir_value(g, v)->data)
 			emit_const(&cg, v);
 	free(need);
+	if (cg.bin) {
+		if (cg.bin->oom) {
+			diag_error(d, "out of memory while writing the weights");
+			goto done;
+		}
+		finish_weights(cg.bin);
+		emit_weights_check(&cg);
+	}
+	emit_header(&cg, guard);
 
 	for (uint32_t i = 0; i < g->nnodes; i++) {
 		if (is_view(g, ir_node(g, i)))
@@ -525,13 +660,20 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 	emit_io_tables(&cg, "input", g->inputs, g->ninputs);
 	emit_io_tables(&cg, "output", g->outputs, g->noutputs);
 
-	out_printf(c, "\nint %s_run(const void *const inputs[], void *const outputs[], void *workspace)\n{\n",
-		   cg.P);
+	if (cg.bin)
+		out_printf(c, "\nint %s_run_with_weights(const void *weights, size_t weights_size,\n"
+			      "\tconst void *const inputs[], void *const outputs[], void *workspace)\n{\n"
+			      "\tconst unsigned char *const wb = (const unsigned char *)weights;\n", cg.P);
+	else
+		out_printf(c, "\nint %s_run(const void *const inputs[], void *const outputs[], void *workspace)\n{\n",
+			   cg.P);
 	bool uses_ws = g->workspace_size > 0;
 	if (uses_ws)
 		out_printf(c, "\tunsigned char *const ws = (unsigned char *)workspace;\n");
-	out_printf(c, "\tif ((%s_NUM_INPUTS && !inputs) || (%s_NUM_OUTPUTS && !outputs)%s)\n\t\treturn 1;\n",
-		   cg.P, cg.P, uses_ws ? " || !workspace" : "");
+	out_printf(c, "\tif ((%s_NUM_INPUTS && !inputs) || (%s_NUM_OUTPUTS && !outputs)%s%s)\n\t\treturn 1;\n",
+		   cg.P, cg.P, uses_ws ? " || !workspace" : "", cg.bin ? " || !weights" : "");
+	if (cg.bin)
+		out_printf(c, "\tif (!weights_match(wb, weights_size))\n\t\treturn 3;\n");
 	if (!uses_ws)
 		out_printf(c, "\t(void)workspace;\n");
 	if (!g->ninputs)
@@ -542,6 +684,9 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 			out_printf(c, "\tfor (size_t i = 0; i < %lld; i++)\n\t\tif (strcmp(((const char "
 				      "*const *)inputs[%d])[i], %s[i]) != 0)\n\t\t\treturn 2;\n",
 				   (long long)ir_numel(v), k, cg.wname[g->inputs[k]]);
+		else if (v->data && ir_bytes(v) > 0 && cg.woff[g->inputs[k]] >= 0)
+			out_printf(c, "\tif (memcmp(inputs[%d], wb + %lld, %lld) != 0)\n\t\treturn 2;\n", k,
+				   (long long)cg.woff[g->inputs[k]], (long long)ir_bytes(v));
 		else if (v->data && ir_bytes(v) > 0)
 			out_printf(c, "\tif (memcmp(inputs[%d], %s.b, %lld) != 0)\n\t\treturn 2;\n", k,
 				   cg.wname[g->inputs[k]], (long long)ir_bytes(v));
@@ -563,6 +708,7 @@ done:
 	out_free(&run);
 	free(fns);
 	free(cg.wname);
+	free(cg.woff);
 	names_free(cg.names);
 	return rc;
 }

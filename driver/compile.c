@@ -53,7 +53,7 @@ static int vector_width(Target t)
 }
 
 int drv_compile(const char *path, const Options *user, const char *header_name, Out *c, Out *h,
-		Graph **g_out, Out *pass_report, Diag *d)
+		Out *bin, Graph **g_out, Out *pass_report, Diag *d)
 {
 	Options local = user ? *user : (Options){0};
 	const Options *opt = &local;
@@ -67,7 +67,7 @@ int drv_compile(const char *path, const Options *user, const char *header_name, 
 	}
 	DrvLog lg = {opt->verbose, pass_report};
 	PassLog plog = {log_line, &lg};
-	if (passes_run(g, opt, d, &plog) < 0 || cg_emit(g, opt, header_name, c, h, d) < 0) {
+	if (passes_run(g, opt, d, &plog) < 0 || cg_emit(g, opt, header_name, c, h, bin, d) < 0) {
 		graph_free(g);
 		return -1;
 	}

@@ -7,12 +7,13 @@
 #include "../codegen/out.h"
 #include "ir.h"
 
-/* Loads, optimises and emits the model at path. c and h receive model.c and model.h;
+/* Loads, optimises and emits the model at path. c and h receive model.c and model.h,
+   bin the weights file with --weights=file (may be NULL otherwise);
    header_name is how model.c includes the header. *g_out (if not NULL) receives the
    compiled graph, which the caller frees; pass_report (if not NULL) what each pass
    did. 0 or -1 with a diagnostic. */
 int drv_compile(const char *path, const Options *opt, const char *header_name, Out *c, Out *h,
-		Graph **g_out, Out *pass_report, Diag *d);
+		Out *bin, Graph **g_out, Out *pass_report, Diag *d);
 
 /* Applies --outputs / --cut to an imported graph. 0 or -1 with a diagnostic. */
 int drv_apply_taps(Graph *g, const Options *opt, Diag *d);
@@ -30,7 +31,7 @@ int drv_write_file(const char *path, const Out *o, Diag *d);
 int drv_verify(int argc, char **argv);
 
 /* Parses one of the options shared by compile and verify (--dim, --input-shape,
-   --input-value, --name, --target, -v, -d). Returns how many argv entries it used
+   --input-value, --name, --target, --weights, -v, -d). Returns how many argv entries it used
    (0: not such an option, -1: bad value, message printed). */
 int drv_parse_option(Options *opt, Arena *a, int argc, char **argv, int i);
 

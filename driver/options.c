@@ -98,6 +98,19 @@ int drv_parse_option(Options *opt, Arena *a, int argc, char **argv, int i)
 		opt->verbose++;
 		return 1;
 	}
+	if (strncmp(arg, "--weights=", 10) == 0 || strcmp(arg, "--weights") == 0) {
+		const char *mode = arg[9] ? arg + 10 : val;
+		if (!mode) {
+			fprintf(stderr, "cnnc: error: --weights needs a value (embed or file)\n");
+			return -1;
+		}
+		if (strcmp(mode, "embed") != 0 && strcmp(mode, "file") != 0) {
+			fprintf(stderr, "cnnc: error: unknown --weights mode '%s' (embed or file)\n", mode);
+			return -1;
+		}
+		opt->weights_file = strcmp(mode, "file") == 0;
+		return arg[9] ? 1 : 2;
+	}
 	if (strcmp(arg, "--dim") != 0 && strcmp(arg, "--input-shape") != 0 &&
 	    strcmp(arg, "--input-value") != 0 && strcmp(arg, "--name") != 0 &&
 	    strcmp(arg, "--target") != 0 && strcmp(arg, "-d") != 0 && strcmp(arg, "--outputs") != 0 &&

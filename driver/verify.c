@@ -11,7 +11,9 @@
  * --input-value and compiles again; the generated P_run still takes the input
  * and checks it. The harness poisons the workspace and guards the end of every
  * output buffer, so kernels that read uninitialised scratch or write past an
- * output are caught rather than passing by luck.
+ * output are caught rather than passing by luck. With --weights=file the harness
+ * loads model.bin (64-byte aligned), checks it with model_check_weights() and runs
+ * model_run_with_weights().
  */
 #include <dirent.h>
 #include <errno.h>
@@ -71,13 +73,27 @@ static const char harness[] =
 	"\tif ((size_t)len != n) { fprintf(stderr, \"%s has %ld bytes, expected %zu\\n\", path, len, n); exit(3); }\n"
 	"\treturn p;\n"
 	"}\n"
+	"#ifdef model_WEIGHTS_SIZE\n"
+	"#define NWEIGHTS 1\n"
+	"static void *load_weights(const char *path)\n"
+	"{\n"
+	"\tvoid *p = NULL;\n"
+	"\tFILE *f = fopen(path, \"rb\");\n"
+	"\tif (!f || posix_memalign(&p, 64, model_WEIGHTS_SIZE) != 0) exit(3);\n"
+	"\tif (fread(p, 1, model_WEIGHTS_SIZE, f) != model_WEIGHTS_SIZE || fgetc(f) != EOF) { fprintf(stderr, \"%s is not %d bytes\\n\", path, (int)model_WEIGHTS_SIZE); exit(3); }\n"
+	"\tfclose(f);\n"
+	"\treturn p;\n"
+	"}\n"
+	"#else\n"
+	"#define NWEIGHTS 0\n"
+	"#endif\n"
 	"int main(int argc, char **argv)\n"
 	"{\n"
 	"\tconst void *in[model_NUM_INPUTS + 1];\n"
 	"\tvoid *out[model_NUM_OUTPUTS + 1];\n"
 	"\tvoid *ws = NULL;\n"
 	"\tint i, rc;\n"
-	"\tif (argc != 1 + model_NUM_INPUTS + model_NUM_OUTPUTS) { fprintf(stderr, \"usage\\n\"); return 3; }\n"
+	"\tif (argc != 1 + model_NUM_INPUTS + model_NUM_OUTPUTS + NWEIGHTS) { fprintf(stderr, \"usage\\n\"); return 3; }\n"
 	"\tfor (i = 0; i < model_NUM_INPUTS; i++) in[i] = load(argv[1 + i], model_input_bytes[i], model_input_types[i] == 8);\n"
 	"\tfor (i = 0; i < model_NUM_OUTPUTS; i++) {\n"
 	"\t\tunsigned char *p = malloc(model_output_bytes[i] + GUARD);\n"
@@ -87,7 +103,16 @@ static const char harness[] =
 	"\t}\n"
 	"\tif (posix_memalign(&ws, 64, model_WORKSPACE_SIZE + GUARD) != 0) return 3;\n"
 	"\tmemset(ws, 0xA5, model_WORKSPACE_SIZE + GUARD);\n"
+	"#ifdef model_WEIGHTS_SIZE\n"
+	"\t{\n"
+	"\t\tvoid *w = load_weights(argv[1 + model_NUM_INPUTS + model_NUM_OUTPUTS]);\n"
+	"\t\trc = model_check_weights(w, model_WEIGHTS_SIZE);\n"
+	"\t\tif (rc != 0) { fprintf(stderr, \"model_check_weights returned %d\\n\", rc); return 4; }\n"
+	"\t\trc = model_run_with_weights(w, model_WEIGHTS_SIZE, in, out, ws);\n"
+	"\t}\n"
+	"#else\n"
 	"\trc = model_run(in, out, ws);\n"
+	"#endif\n"
 	"\tif (rc != 0) { fprintf(stderr, \"model_run returned %d\\n\", rc); return 4; }\n"
 	"\tfor (i = 0; i < model_NUM_OUTPUTS; i++) {\n"
 	"\t\tconst unsigned char *p = out[i]; size_t k;\n"
@@ -185,11 +210,22 @@ static int build(Verify *v, Options *opt)
 	Diag d;
 	for (int attempt = 0;; attempt++) {
 		diag_init(&d, v->model);
-		Out c, h;
+		Out c, h, bin;
 		out_init(&c);
 		out_init(&h);
+		out_init(&bin);
 		opt->prefix = "model";
-		if (drv_compile(v->model, opt, "model.h", &c, &h, NULL, NULL, &d) == 0) {
+		if (drv_compile(v->model, opt, "model.h", &c, &h, &bin, NULL, NULL, &d) == 0) {
+			char path[4200];
+			snprintf(path, sizeof path, "%s/model.bin", v->dir);
+			if (opt->weights_file && write_text(path, bin.buf, bin.len) != 0) {
+				set_result(v, "cnnc-error: cannot write to %s", v->dir);
+				out_free(&c);
+				out_free(&h);
+				out_free(&bin);
+				return -1;
+			}
+			out_free(&bin);
 			if (v->last_c && c.buf && strcmp(v->last_c, c.buf) == 0) {
 				out_free(&c);
 				out_free(&h);
@@ -197,7 +233,6 @@ static int build(Verify *v, Options *opt)
 			}
 			free(v->last_c);
 			v->last_c = NULL;
-			char path[4200];
 			snprintf(path, sizeof path, "%s/model.c", v->dir);
 			int rc = write_text(path, c.buf ? c.buf : "", c.len);
 			snprintf(path, sizeof path, "%s/model.h", v->dir);
@@ -216,6 +251,7 @@ static int build(Verify *v, Options *opt)
 		}
 		out_free(&c);
 		out_free(&h);
+		out_free(&bin);
 		if (!d.need_input[0] || attempt > MAX_IO) {
 			if (strstr(d.msg, "unsupported operator"))
 				set_result(v, "unsupported: %s", d.msg);
@@ -476,6 +512,10 @@ static int verify_set(Verify *v, const char *set)
 		unlink(p);
 		argv[ac++] = p;
 	}
+	char wpath[4200];
+	snprintf(wpath, sizeof wpath, "%s/model.bin", v->dir);
+	if (opt.weights_file)
+		argv[ac++] = wpath;
 	argv[ac] = NULL;
 	char log[4200];
 	snprintf(log, sizeof log, "%s/run.log", v->dir);
@@ -543,6 +583,9 @@ static const char verify_usage[] =
 	"  --timeout S          seconds the compiled program may run (default 60)\n"
 	"  --runner \"CMD\"       run the program through CMD, e.g. an emulator for a\n"
 	"                       cross-compiled build: --runner qemu-aarch64\n"
+	"\n"
+	"With --weights=file the program loads model.bin, checks it with\n"
+	"model_check_weights() and runs model_run_with_weights().\n"
 	"\n"
 	"The last line is RESULT PASS, or RESULT FAIL <category>: <detail>.\n";
 
@@ -646,8 +689,8 @@ int drv_verify(int argc, char **argv)
 			printf("  %s: PASS\n", set);
 	}
 	if (!v.keep) {
-		static const char *const files[] = {"model.c", "model.h", "harness.c", "prog", "cc.log",
-						    "run.log"};
+		static const char *const files[] = {"model.c", "model.h", "model.bin", "harness.c", "prog",
+						    "cc.log", "run.log"};
 		char p[4200];
 		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 			snprintf(p, sizeof p, "%s/%s", v.dir, files[i]);

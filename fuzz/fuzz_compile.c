@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Out c, h;
 	out_init(&c);
 	out_init(&h);
-	if (drv_compile(path, &opt, "m.h", &c, &h, NULL, NULL, &d) < 0 && !d.nerrors)
+	if (drv_compile(path, &opt, "m.h", &c, &h, NULL, NULL, NULL, &d) < 0 && !d.nerrors)
 		abort();
 	out_free(&c);
 	out_free(&h);

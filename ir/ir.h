@@ -364,6 +364,7 @@ typedef struct Options {
 	const char **taps;      /* --outputs: intermediate tensors to add as graph outputs */
 	int ntaps;
 	const char *cut;        /* --cut: the one tensor to compute; everything else is dropped */
+	bool weights_file;      /* --weights=file: constants go to P.bin, read at run time */
 } Options;
 
 /* ---------------------------------------------------------------- verify.c */

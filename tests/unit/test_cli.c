@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -201,6 +202,28 @@ static void test_summary_reports_receptive_field_and_macs(void **state)
 				    "[1,4,6,6], \"params\": 148, \"macs\": 5184, \"receptive_field\": [7, 7], "
 				    "\"jump\": [2, 2]"));
 	assert_non_null(strstr(out, "\"totals\": {\"params\": 188, \"macs\": 14400"));
+	/* flash = weights + code estimate; RAM = workspace + I/O (1x1x16x16 + 1x4x6x6 floats) */
+	long long wb, ws, nodes, kern, code, flash, io, ram;
+	const char *t = strstr(out, "\"weight_bytes\": ");
+	assert_non_null(t);
+	assert_int_equal(sscanf(t, "\"weight_bytes\": %lld, \"workspace_bytes\": %lld, "
+				"\"workspace_lower_bound\": %*d, \"nodes\": %lld, \"kernels\": %lld, "
+				"\"code_bytes_estimate\": %lld, \"flash_bytes_estimate\": %lld, "
+				"\"io_bytes\": %lld, \"ram_bytes\": %lld", &wb, &ws, &nodes, &kern, &code, &flash,
+				&io, &ram), 8);
+	assert_int_equal(kern, nodes); /* no views here: every node is a kernel */
+	assert_true(wb >= 188 * 4 && code > 0);
+	assert_int_equal(flash, wb + code);
+	assert_int_equal(io, (256 + 144) * 4);
+	assert_int_equal(ram, ws + io);
+	free(out);
+	assert_int_equal(test_run_cnnc(&out, "--summary", model, NULL), 0);
+	char line[256];
+	snprintf(line, sizeof line, "flash: ~%lld bytes (%lld weight bytes + ~%lld code", flash, wb, code);
+	assert_non_null(strstr(out, line));
+	snprintf(line, sizeof line, "RAM: %lld bytes (workspace %lld + inputs/outputs %lld) + stack", ram, ws,
+		 io);
+	assert_non_null(strstr(out, line));
 	free(out);
 	unlink(model);
 	rmdir(dir);
@@ -256,6 +279,127 @@ static void test_outputs_and_cut_choose_the_returned_tensors(void **state)
 	free(dir);
 }
 
+/* --weights=file: the same model compiled both ways computes the same outputs; the
+   .bin has a 64-byte header and 64-byte aligned tensors; a wrong size, a corrupted
+   header or corrupted data give 3; a failed compile leaves no .bin. */
+static void test_weights_file_matches_embedded_and_detects_corruption(void **state)
+{
+	(void)state;
+	const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+	char *dir = test_tmpdir();
+	char *model = path_in(dir, "m.onnx");
+	ModelBuilder *mb = mb_new(8, 13);
+	float w[5] = {0.5f, -2, 3, 0.25f, 7}, b[5] = {1, 2, -3, 4, -5};
+	int64_t dims[1] = {5};
+	mb_input(mb, "x", DT_FLOAT, "5");
+	mb_init_f32(mb, "w", dims, 1, w);
+	mb_init_f32(mb, "b", dims, 1, b);
+	mb_node(mb, "Mul", "mul", "x,w", "t");
+	mb_node(mb, "Add", "add", "t,b", "u");
+	mb_node(mb, "Tanh", "tanh", "u", "y");
+	mb_output(mb, "y", DT_FLOAT, "5");
+	mb_write(mb, model);
+	mb_free(mb);
+	char *emb = path_in(dir, "emb.c"), *fil = path_in(dir, "fil.c"), *bin = path_in(dir, "fil.bin");
+	char *embbin = path_in(dir, "emb.bin"), *filh = path_in(dir, "fil.h");
+	char *out;
+	assert_int_equal(test_run_cnnc(&out, model, "-o", emb, NULL), 0);
+	free(out);
+	assert_int_equal(test_run_cnnc(&out, model, "-o", fil, "--weights=file", "--target", "generic", NULL), 0);
+	free(out);
+	assert_false(test_exists(embbin));
+	assert_true(test_exists(bin));
+	char *hdr = read_all(filh), *src = read_all(fil);
+	assert_non_null(strstr(hdr, "#define fil_WEIGHTS_SIZE "));
+	assert_non_null(strstr(hdr, "#define fil_WEIGHTS_CHECKSUM 0x"));
+	assert_non_null(strstr(hdr, "int fil_run_with_weights(const void *weights, size_t weights_size,"));
+	assert_null(strstr(hdr, "int fil_run(")); /* no P_run without its weights */
+	int nconst = 0;
+	for (const char *p = src; (p = strstr(p, "at weights + ")); p++, nconst++)
+		assert_int_equal(atol(p + 13) % 64, 0);
+	assert_int_equal(nconst, 2);
+	free(hdr);
+	free(src);
+	char *bytes = read_all(bin);
+	assert_memory_equal(bytes, "CNNCWTS1", 8);
+	free(bytes);
+	char *main_c = path_in(dir, "main.c");
+	const char *prog =
+		"#define _POSIX_C_SOURCE 200112L\n"
+		"#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+		"#include \"emb.h\"\n#include \"fil.h\"\n"
+		"int main(int argc, char **argv) {\n"
+		"  static unsigned char ws[emb_WORKSPACE_SIZE + fil_WORKSPACE_SIZE + 64];\n"
+		"  float x[5] = {-1, 0.5f, 2, -3, 0.125f}, y0[5], y1[5];\n"
+		"  const void *in[1] = {x}; void *o0[1] = {y0}, *o1[1] = {y1};\n"
+		"  unsigned char *w = NULL; FILE *f = fopen(argv[1], \"rb\"); long n;\n"
+		"  if (argc != 2 || !f || posix_memalign((void **)&w, 64, fil_WEIGHTS_SIZE + 1)) return 10;\n"
+		"  n = (long)fread(w, 1, fil_WEIGHTS_SIZE + 1, f); fclose(f);\n"
+		"  if (n != fil_WEIGHTS_SIZE) return 11;\n"
+		"  if (fil_check_weights(w, (size_t)n) != 0) return 12;\n"
+		"  if (emb_run(in, o0, ws) || fil_run_with_weights(w, (size_t)n, in, o1, ws)) return 13;\n"
+		"  if (memcmp(y0, y1, sizeof y0) != 0) return 14;\n"
+		"  if (fil_run_with_weights(NULL, (size_t)n, in, o1, ws) != 1) return 15;\n"
+		"  if (fil_run_with_weights(w, (size_t)n - 1, in, o1, ws) != 3) return 16;\n"
+		"  if (fil_check_weights(w, (size_t)n - 1) != 3) return 17;\n"
+		"  w[n - 1] ^= 0x10; /* data: only the full check sees it */\n"
+		"  if (fil_check_weights(w, (size_t)n) != 3) return 18;\n"
+		"  w[n - 1] ^= 0x10;\n"
+		"  w[12] ^= 1; /* the checksum in the header */\n"
+		"  if (fil_run_with_weights(w, (size_t)n, in, o1, ws) != 3 || fil_check_weights(w, (size_t)n) != 3) return 19;\n"
+		"  w[12] ^= 1;\n"
+		"  if (fil_check_weights(w, (size_t)n) != 0) return 20;\n"
+		"  free(w);\n"
+		"  return 0;\n"
+		"}\n";
+	test_write(main_c, prog, strlen(prog));
+	char cmd[4096], *exe = path_in(dir, "prog");
+	snprintf(cmd, sizeof cmd, "%s -std=c99 -Wall -Wextra -Werror -o %s %s %s %s -lm", cc, exe, main_c,
+		 emb, fil);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s %s", exe, bin);
+	int st = system(cmd);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* a truncated file: the program sees the wrong size */
+	snprintf(cmd, sizeof cmd, "truncate -s -1 %s && %s %s", bin, exe, bin);
+	st = system(cmd);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 11);
+
+	/* bad mode; a failed compile leaves no weights file behind */
+	assert_int_equal(test_run_cnnc(&out, model, "-o", fil, "--weights=disk", NULL), 1);
+	assert_string_equal(out, "cnnc: error: unknown --weights mode 'disk' (embed or file)\n");
+	free(out);
+	unlink(bin);
+	mb = mb_new(8, 13);
+	mb_input(mb, "x", DT_FLOAT, "2");
+	mb_node(mb, "FrobX", "frob", "x", "y");
+	mb_output(mb, "y", DT_FLOAT, "2");
+	mb_write(mb, model);
+	mb_free(mb);
+	assert_int_equal(test_run_cnnc(&out, model, "-o", fil, "--weights", "file", NULL), 1);
+	free(out);
+	assert_false(test_exists(bin));
+
+	const char *files[] = {"m.onnx", "emb.c", "emb.h", "fil.c", "fil.h", "main.c", "prog"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char *p = path_in(dir, files[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+	free(model);
+	free(emb);
+	free(fil);
+	free(bin);
+	free(embbin);
+	free(filh);
+	free(main_c);
+	free(exe);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_two_models_link_together_and_compute),
 		cmocka_unit_test(test_summary_reports_receptive_field_and_macs),
 		cmocka_unit_test(test_outputs_and_cut_choose_the_returned_tensors),
+		cmocka_unit_test(test_weights_file_matches_embedded_and_detects_corruption),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
