@@ -15,16 +15,16 @@ if [ "${1:-}" = --cnnc ]; then cnnc=$2; shift 2; fi
 export CNNC_CFLAGS=${CNNC_CFLAGS:--std=c99 -O1 -Wall -Wextra -Werror}
 cases=("$@")
 [ ${#cases[@]} -eq 0 ] && cases=($(ls "$here/data"))
-pass=0 fail=0
-for c in "${cases[@]}"; do  # ORT references made with --optimize (its integer kernels)
-	res=$("$cnnc" verify "$here/data/$c/model.onnx" "$here/data/$c" 2>&1 | tail -n 1)
-	if [ "$res" = "RESULT PASS" ]; then
-		pass=$((pass + 1))
-		echo "PASS $c"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $c: $res"
-	fi
-done
+one() { # one CNNC DIR CASE: prints PASS/FAIL line
+	local res
+	res=$("$1" verify "$2/$3/model.onnx" "$2/$3" 2>&1 | tail -n 1)
+	if [ "$res" = "RESULT PASS" ]; then echo "PASS $3"; else echo "FAIL $3: $res"; fi
+}
+export -f one
+# ORT references made with --optimize (its integer kernels); cases run in parallel
+out=$(printf '%s\n' "${cases[@]}" | xargs -P "$(nproc)" -I{} bash -c 'one "$0" "$1" {}' "$cnnc" "$here/data" | sort -k2)
+echo "$out"
+pass=$(grep -c '^PASS ' <<< "$out")
+fail=$(grep -c '^FAIL ' <<< "$out")
 echo "quant: $pass passed, $fail failed"
-[ $fail -eq 0 ] && [ $pass -gt 0 ]
+[ "$fail" -eq 0 ] && [ "$pass" -eq ${#cases[@]} ]
