@@ -180,6 +180,62 @@ static void test_identity_is_a_view_without_storage(void **state)
 	mb_free(mb);
 }
 
+/* x -> [Relu] -> Pad(0, spatial 1) -> MaxPool 3x3: the pad folds into MaxPool only
+   when the Relu guarantees every value >= the pad value */
+static ModelBuilder *pad_pool_model(bool relu, const char *pool)
+{
+	ModelBuilder *mb = mb_new(8, 13);
+	mb_input(mb, "x", DT_FLOAT, "1x2x6x6");
+	int64_t pd[1] = {8}, pads[8] = {0, 0, 1, 1, 0, 0, 1, 1}, k[2] = {3, 3};
+	mb_init_i64(mb, "pads", pd, 1, pads);
+	if (relu)
+		mb_node(mb, "Relu", "relu", "x", "r");
+	mb_node(mb, "Pad", "pad", relu ? "r,pads" : "x,pads", "p");
+	mb_node(mb, pool, "pool", "p", "y");
+	mb_attr_ints(mb, "kernel_shape", k, 2);
+	if (strcmp(pool, "AveragePool") == 0)
+		mb_attr_int(mb, "count_include_pad", 1);
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	return mb;
+}
+
+static int pads_after(bool relu, const char *pool, int *npad)
+{
+	ModelBuilder *mb = pad_pool_model(relu, pool);
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(pass_infer_shapes(g, NULL, &d), 0);
+	assert_int_equal(pass_eliminate_dead(g, NULL, &d), 0);
+	assert_int_equal(pass_fold_pad(g, NULL, &d), 0);
+	*npad = 0;
+	int folded = -1;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		const Node *n = ir_node(g, i);
+		if (n->op == OP_PAD)
+			(*npad)++;
+		if (n->op == OP_MAXPOOL || n->op == OP_AVERAGEPOOL) {
+			const int64_t *p;
+			folded = ir_attr_ints(n, "pads", &p) == 4 ? (int)(p[0] + p[1] + p[2] + p[3]) : 0;
+		}
+	}
+	graph_free(g);
+	mb_free(mb);
+	return folded;
+}
+
+static void test_fold_pad_only_where_exact(void **state)
+{
+	(void)state;
+	int npad;
+	assert_int_equal(pads_after(true, "MaxPool", &npad), 4); /* Relu >= 0: exact */
+	assert_int_equal(npad, 0);
+	assert_int_equal(pads_after(false, "MaxPool", &npad), 0); /* negatives: a 0 pad wins */
+	assert_int_equal(npad, 1);
+	assert_int_equal(pads_after(false, "AveragePool", &npad), 4); /* zeros counted */
+	assert_int_equal(npad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_plan_reuses_dead_buffers),
 		cmocka_unit_test(test_plan_keeps_overlapping_buffers_apart),
 		cmocka_unit_test(test_identity_is_a_view_without_storage),
+		cmocka_unit_test(test_fold_pad_only_where_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
