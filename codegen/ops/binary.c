@@ -245,9 +245,16 @@ static int check_type(const Graph *g, const Node *n, const Binary *b, int k, Dia
 static Shape in_shape(const Graph *g, const Node *n, int k)
 {
 	Shape s = op_in(g, n, k)->shape;
+	int ra = op_in(g, n, 0)->shape.rank;
+	/* PRelu before opset 7: a slope of C values is per channel (dim 1), not numpy's */
+	if (n->op == OP_PRELU && n->opset < 7 && k == 1 && s.rank == 1 && s.dims[0] != 1 &&
+	    ra >= 2 && s.dims[0] == op_in(g, n, 0)->shape.dims[1]) {
+		while (s.rank < ra - 1)
+			s.dims[s.rank++] = 1;
+		return s;
+	}
 	if (k != 1 || n->opset >= 7 || !ir_attr_int(n, "broadcast", 0) || !ir_attr(n, "axis"))
 		return s;
-	int ra = op_in(g, n, 0)->shape.rank;
 	int64_t axis = ir_attr_int(n, "axis", 0);
 	axis = axis < 0 ? axis + ra : axis;
 	while (s.rank < ra - axis && s.rank < CNNC_MAX_RANK)
