@@ -40,6 +40,7 @@ typedef struct Verify {
 	int timeout;        /* seconds the compiled program may run */
 	const char *keep;   /* folder to keep the build in, or NULL */
 	const char *runner; /* command that runs the program (an emulator), or NULL */
+	bool one_unit;      /* build model.c and the harness as one translation unit */
 	char dir[4096];     /* build folder */
 	const char **names; /* caller-fed graph inputs */
 	int ninputs;
@@ -285,8 +286,21 @@ static int build(Verify *v, Options *opt)
 	snprintf(log, sizeof log, "%s/cc.log", v->dir);
 	argv[ac++] = "-o";
 	argv[ac++] = prog;
-	argv[ac++] = mc;
-	argv[ac++] = hc;
+	if (v->one_unit) {
+		/* unit.c includes model.c and harness.c: one compiler run instead of two
+		   (a test suite of thousands of tiny models spends most time starting cc) */
+		static const char unit[] = "#define _POSIX_C_SOURCE 200112L\n#include \"model.c\"\n"
+					   "#include \"harness.c\"\n";
+		snprintf(mc, sizeof mc, "%s/unit.c", v->dir);
+		if (write_text(mc, unit, sizeof unit - 1) != 0) {
+			set_result(v, "cnnc-error: cannot write to %s", v->dir);
+			return -1;
+		}
+		argv[ac++] = mc;
+	} else {
+		argv[ac++] = mc;
+		argv[ac++] = hc;
+	}
 	argv[ac++] = "-lm";
 	argv[ac] = NULL;
 	int rc = run(argv, log, 600);
@@ -583,6 +597,8 @@ static const char verify_usage[] =
 	"  --timeout S          seconds the compiled program may run (default 60)\n"
 	"  --runner \"CMD\"       run the program through CMD, e.g. an emulator for a\n"
 	"                       cross-compiled build: --runner qemu-aarch64\n"
+	"  --one-unit           compile model.c and the harness as one translation\n"
+	"                       unit (one compiler run: faster for many small models)\n"
 	"\n"
 	"With --weights=file the program loads model.bin, checks it with\n"
 	"model_check_weights() and runs model_run_with_weights().\n"
@@ -607,6 +623,10 @@ int drv_verify(int argc, char **argv)
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			fputs(verify_usage, stdout);
 			return 0;
+		}
+		if (strcmp(arg, "--one-unit") == 0) {
+			v.one_unit = true;
+			continue;
 		}
 		if ((strcmp(arg, "--rtol") == 0 || strcmp(arg, "--atol") == 0 ||
 		     strcmp(arg, "--cflags") == 0 || strcmp(arg, "--keep") == 0 ||

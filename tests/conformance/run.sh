@@ -48,7 +48,7 @@ status=0
 
 one_case() { # one_case CNNC CASE_DIR RESULT_FILE
 	local res
-	res=$(timeout 300 "$1" verify "$2" 2>&1 | tail -n 1)
+	res=$(timeout 300 "$1" verify --one-unit "$2" 2>&1 | tail -n 1)
 	case "$res" in
 	"RESULT PASS") echo "PASS" > "$3" ;;
 	"RESULT FAIL"*) echo "FAIL ${res#RESULT FAIL }" > "$3" ;;
