@@ -289,6 +289,34 @@ void cb_emit_act(Out *o, int act, double alpha, double beta, const char *x)
 	}
 }
 
+void cb_emit_vact(Out *o, int act, double alpha, double beta, const char *vt, const char *x)
+{
+	char a[64], b[64];
+	cg_lit(DT_FLOAT, alpha, a, sizeof a);
+	cg_lit(DT_FLOAT, beta, b, sizeof b);
+	switch (act) {
+	case ACT_RELU:
+		out_line(o, "%s = (%s)((%si)%s & (%si)(%s > (%s){0}));", x, vt, vt, x, vt, x, vt);
+		break;
+	case ACT_CLIP: out_line(o, "%s_clip(&%s, %s, %s);", vt, x, a, b); break;
+	case ACT_LEAKYRELU:
+		out_line(o, "%s = RT_SEL(%s, %si, (%si)(%s < (%s){0}), %s * %s, %s);", x, vt, vt, vt, x,
+			 vt, x, a, x);
+		break;
+	case ACT_HARDSIGMOID:
+		out_line(o, "%s = %s * %s + %s;", x, a, x, b);
+		out_line(o, "%s_clip(&%s, 0.0f, 1.0f);", vt, x);
+		break;
+	case ACT_HARDSWISH:
+		out_line(o, "{ %s h = %s / 6.0f + 0.5f; %s_clip(&h, 0.0f, 1.0f); %s *= h; }", vt, x, vt, x);
+		break;
+	case ACT_SIGMOID: out_line(o, "%s_sigmoid(&%s);", vt, x); break;
+	case ACT_SILU: out_line(o, "%s_silu(&%s);", vt, x); break;
+	case ACT_TANH: out_line(o, "%s_tanh(&%s);", vt, x); break;
+	default: break;
+	}
+}
+
 typedef struct Ctx {
 	Emit *e;
 	const BlockedConv *p;
@@ -365,9 +393,9 @@ static void micro(Ctx *c, int v, int r)
 				if (p->residual)
 					out_line(o, "a%d_%d += *(const %su *)(rp + %lld);", j, k, c->vt,
 						 (long long)(j * b));
-				if (p->act == ACT_RELU)
-					out_line(o, "a%d_%d = (%s)((%si)a%d_%d & (%si)(a%d_%d > (%s){0}));", j, k,
-						 c->vt, c->vt, j, k, c->vt, j, k, c->vt);
+				char acc[32];
+				snprintf(acc, sizeof acc, "a%d_%d", j, k);
+				cb_emit_vact(o, p->act, p->alpha, p->beta, c->vt, acc);
 				out_line(o, "*(%su *)(yp + %lld) = a%d_%d;", c->vt, (long long)(j * b), j, k);
 			}
 		} else {
@@ -380,7 +408,7 @@ static void micro(Ctx *c, int v, int r)
 				out_line(o, "\tfor (int l = 0; l < %lld; l++) yp[j * %lld + l] = a[j][%lld + l];",
 					 (long long)b, (long long)b, (long long)(k * b));
 		}
-		if (p->act != ACT_NONE && !(vec && p->act == ACT_RELU)) {
+		if (p->act != ACT_NONE && !vec) {
 			out_line(o, "for (int q = 0; q < %lld; q++) {", (long long)(r * b));
 			cb_emit_act(o, p->act, p->alpha, p->beta, "yp[q]");
 			out_line(o, "}");
@@ -632,12 +660,20 @@ static void dw_interior(Out *o, const BlockedConv *p, const char *vt, int r)
 	out_line(o, "}");
 	out_line(o, "}");
 	out_line(o, "float *yp = yc + ((int64_t)oh * %lld + ow) * %lld;", (long long)p->ow, (long long)b);
-	if (vec)
-		for (int j = 0; j < r; j++)
+	if (vec) {
+		for (int j = 0; j < r; j++) {
+			char acc[32];
+			snprintf(acc, sizeof acc, "a%d", j);
+			if (p->residual)
+				out_line(o, "a%d += *(const %su *)(rc + (yp - yc) + %lld);", j, vt,
+					 (long long)(j * b));
+			cb_emit_vact(o, p->act, p->alpha, p->beta, vt, acc);
 			out_line(o, "*(%su *)(yp + %lld) = a%d;", vt, (long long)(j * b), j);
-	else
-		out_line(o, "for (int j = 0; j < %d; j++) for (int l = 0; l < %lld; l++) yp[j * %lld + l] = a[j][l];",
-			 r, (long long)b, (long long)b);
+		}
+		return;
+	}
+	out_line(o, "for (int j = 0; j < %d; j++) for (int l = 0; l < %lld; l++) yp[j * %lld + l] = a[j][l];",
+		 r, (long long)b, (long long)b);
 	if (p->residual || p->act != ACT_NONE) {
 		out_line(o, "for (int q = 0; q < %lld; q++) {", (long long)(r * b));
 		out_line(o, "float v = yp[q]%s;", p->residual ? " + rc[(yp - yc) + q]" : "");

@@ -61,5 +61,7 @@ uint32_t cb_sole_consumer(const Graph *g, uint32_t v);
 
 /* Writes the C of activation act on the float lvalue `x` (a statement). */
 void cb_emit_act(Out *o, int act, double alpha, double beta, const char *x);
+/* The same on a vector variable x of type vt (rt_v16, ...; runtime/rt_simd.h). */
+void cb_emit_vact(Out *o, int act, double alpha, double beta, const char *vt, const char *x);
 
 #endif
