@@ -15,8 +15,8 @@
 struct ModelBuilder {
 	Onnx__ModelProto model;
 	Onnx__GraphProto graph;
-	Onnx__OperatorSetIdProto opset;
-	Onnx__OperatorSetIdProto *opsets[1];
+	Onnx__OperatorSetIdProto opset, extra[3];
+	Onnx__OperatorSetIdProto *opsets[4];
 	Onnx__NodeProto *nodes[MAX_ITEMS];
 	Onnx__ValueInfoProto *inputs[MAX_ITEMS], *outputs[MAX_ITEMS];
 	Onnx__TensorProto *inits[MAX_ITEMS];
@@ -62,6 +62,19 @@ ModelBuilder *mb_new(int64_t ir_version, int64_t opset)
 	mb->graph.output = mb->outputs;
 	mb->graph.initializer = mb->inits;
 	return mb;
+}
+
+void mb_opset(ModelBuilder *mb, const char *domain, int64_t version)
+{
+	size_t k = mb->model.n_opset_import;
+	assert_true(k < 4);
+	Onnx__OperatorSetIdProto *o = &mb->extra[k - 1];
+	onnx__operator_set_id_proto__init(o);
+	o->domain = own_str(mb, domain);
+	o->has_version = 1;
+	o->version = version;
+	mb->opsets[k] = o;
+	mb->model.n_opset_import = k + 1;
 }
 
 void mb_free(ModelBuilder *mb)
@@ -249,6 +262,39 @@ void mb_attr_float(ModelBuilder *mb, const char *name, float v)
 	Onnx__AttributeProto *a = new_attr(mb, name, AT_FLOAT);
 	a->has_f = 1;
 	a->f = v;
+}
+
+void mb_attr_str(ModelBuilder *mb, const char *name, const char *v)
+{
+	Onnx__AttributeProto *a = new_attr(mb, name, AT_STRING);
+	a->has_s = 1;
+	a->s.data = (uint8_t *)own_str(mb, v);
+	a->s.len = strlen(v);
+}
+
+void mb_attr_graph(ModelBuilder *mb, const char *name, const char *op, const char *inputs,
+		   const char *outputs)
+{
+	Onnx__AttributeProto *a = new_attr(mb, name, AT_GRAPH);
+	Onnx__GraphProto *g = own(mb, sizeof *g);
+	onnx__graph_proto__init(g);
+	g->name = own_str(mb, name);
+	Onnx__NodeProto *n = own(mb, sizeof *n);
+	onnx__node_proto__init(n);
+	n->op_type = own_str(mb, op);
+	n->name = own_str(mb, op);
+	split_names(mb, inputs, &n->input, &n->n_input);
+	split_names(mb, outputs, &n->output, &n->n_output);
+	g->node = own(mb, sizeof *g->node);
+	g->node[0] = n;
+	g->n_node = 1;
+	g->input = own(mb, 32 * sizeof *g->input);
+	g->output = own(mb, 32 * sizeof *g->output);
+	for (size_t k = 0; k < n->n_input; k++)
+		g->input[g->n_input++] = value_info(mb, n->input[k], DT_FLOAT, NULL);
+	for (size_t k = 0; k < n->n_output; k++)
+		g->output[g->n_output++] = value_info(mb, n->output[k], DT_FLOAT, NULL);
+	a->g = g;
 }
 
 void mb_pack(ModelBuilder *mb, uint8_t **buf, size_t *len)

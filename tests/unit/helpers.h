@@ -17,6 +17,8 @@ typedef struct ModelBuilder ModelBuilder;
 
 ModelBuilder *mb_new(int64_t ir_version, int64_t opset);
 void mb_free(ModelBuilder *mb);
+/* Imports another operator set (domain "ai.onnx.preview", ...); up to three. */
+void mb_opset(ModelBuilder *mb, const char *domain, int64_t version);
 /* A graph input; shape like "1x3x8x8", "" for a scalar, "Nx3" for a symbolic dim N. */
 void mb_input(ModelBuilder *mb, const char *name, int dtype, const char *shape);
 void mb_output(ModelBuilder *mb, const char *name, int dtype, const char *shape);
@@ -35,6 +37,11 @@ void mb_domain(ModelBuilder *mb, const char *domain);
 void mb_attr_int(ModelBuilder *mb, const char *name, int64_t v);
 void mb_attr_ints(ModelBuilder *mb, const char *name, const int64_t *v, int n);
 void mb_attr_float(ModelBuilder *mb, const char *name, float v);
+void mb_attr_str(ModelBuilder *mb, const char *name, const char *v);
+/* A graph attribute whose body is the one node op(inputs) -> outputs; its graph inputs
+   and outputs are those names (float, shape unknown). */
+void mb_attr_graph(ModelBuilder *mb, const char *name, const char *op, const char *inputs,
+		   const char *outputs);
 /* Serialises the model; caller frees *buf. */
 void mb_pack(ModelBuilder *mb, uint8_t **buf, size_t *len);
 /* Writes the model to path. */
