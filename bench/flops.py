@@ -19,7 +19,7 @@ def main():
     for vi in list(g.input) + list(g.output) + list(g.value_info):
         t = vi.type.tensor_type
         if t.HasField("shape"):
-            shapes[vi.name] = [d.dim_value for d in t.shape.dim]
+            shapes[vi.name] = [d.dim_value or 1 for d in t.shape.dim]  # symbolic (batch): 1
     for init in g.initializer:
         shapes[init.name] = list(init.dims)
     macs = 0
