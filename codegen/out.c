@@ -35,6 +35,11 @@ static bool reserve(Out *o, size_t extra)
 	return true;
 }
 
+void out_reserve(Out *o, size_t extra)
+{
+	reserve(o, extra);
+}
+
 void out_write(Out *o, const char *s, size_t n)
 {
 	if (!reserve(o, n))

@@ -24,6 +24,8 @@ void out_free(Out *o);
 void out_printf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void out_vprintf(Out *o, const char *fmt, va_list ap);
 void out_write(Out *o, const char *s, size_t n);
+/* Makes room for extra more bytes at once (no copies while a large text grows). */
+void out_reserve(Out *o, size_t extra);
 /* One indented line; see above for '{' and '}'. */
 void out_line(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends all of src (its lines re-indented by o's indent). */

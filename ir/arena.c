@@ -17,6 +17,7 @@ typedef struct Chunk {
 	struct Chunk *next;
 	size_t used, cap;
 	unsigned char *mem;
+	void *raw; /* what to free: mem, or the calloc block mem lies in */
 } Chunk;
 
 struct Arena {
@@ -24,19 +25,21 @@ struct Arena {
 	Chunk *big;  /* dedicated chunks of large allocations */
 };
 
+/* A chunk of cap bytes, 64-byte aligned and zeroed. calloc gives large blocks
+   straight from fresh (zero) pages, so a big tensor is not cleared twice. */
 static Chunk *chunk_new(size_t cap)
 {
 	Chunk *c = malloc(sizeof *c);
 	if (!c)
 		return NULL;
-	void *mem = NULL;
-	if (posix_memalign(&mem, ALIGN, (cap + ALIGN - 1) / ALIGN * ALIGN) != 0)
-		mem = NULL;
-	c->mem = mem;
-	if (!c->mem) {
+	cap = (cap + ALIGN - 1) / ALIGN * ALIGN;
+	c->raw = calloc(1, cap + ALIGN);
+	if (!c->raw) {
 		free(c);
 		return NULL;
 	}
+	uintptr_t p = (uintptr_t)c->raw;
+	c->mem = (unsigned char *)c->raw + (ALIGN - p % ALIGN) % ALIGN;
 	c->used = 0;
 	c->cap = cap;
 	c->next = NULL;
@@ -52,7 +55,7 @@ static void free_chain(Chunk *c)
 {
 	while (c) {
 		Chunk *next = c->next;
-		free(c->mem);
+		free(c->raw);
 		free(c);
 		c = next;
 	}
@@ -80,8 +83,7 @@ void *arena_alloc(Arena *a, size_t size)
 			return NULL;
 		c->next = a->big;
 		a->big = c;
-		memset(c->mem, 0, size);
-		return c->mem;
+		return c->mem; /* zeroed by calloc */
 	}
 	if (!a->head || a->head->cap - a->head->used < size) {
 		Chunk *c = chunk_new(CHUNK_SIZE);
@@ -92,8 +94,7 @@ void *arena_alloc(Arena *a, size_t size)
 	}
 	void *p = a->head->mem + a->head->used;
 	a->head->used += size;
-	memset(p, 0, size);
-	return p;
+	return p; /* chunks start zeroed and are never reused */
 }
 
 char *arena_strndup(Arena *a, const char *s, size_t n)
