@@ -66,6 +66,12 @@ static void store(Out *o, const Gp *g, int rows, bool vec, bool tail)
 	for (int r = 0; r < rows; r++) {
 		out_line(o, "{ float *yr = y0 + (int64_t)(i + %d) * %lld + p * %lld;", r, (long long)g->n,
 			 (long long)g->nr);
+		if (vec) /* the activation on the accumulators, in vector registers */
+			for (int v = 0; v < 2; v++) {
+				char acc[32];
+				snprintf(acc, sizeof acc, "a%d_%d", r, v);
+				cb_emit_vact(o, g->act, g->alpha, g->beta, g->vt, acc);
+			}
 		if (vec && !tail) {
 			for (int v = 0; v < 2; v++)
 				out_line(o, "*(%su *)(yr + %lld) = a%d_%d;", g->vt, (long long)(v * g->vl), r, v);
@@ -78,7 +84,7 @@ static void store(Out *o, const Gp *g, int rows, bool vec, bool tail)
 			out_line(o, "for (int c = 0; c < %lld; c++) yr[c] = a[%d][c];",
 				 (long long)(tail ? g->n % g->nr : g->nr), r);
 		}
-		if (g->act != ACT_NONE) {
+		if (g->act != ACT_NONE && !vec) {
 			out_line(o, "for (int c = 0; c < %lld; c++) {", (long long)(tail ? g->n % g->nr : g->nr));
 			cb_emit_act(o, g->act, g->alpha, g->beta, "yr[c]");
 			out_line(o, "}");
@@ -145,7 +151,7 @@ static void gemv_kernel(Out *o, const Gp *g, bool tail)
 			 g->vt, (long long)g->nr, g->vt, (long long)g->nr, (long long)g->vl);
 		out_line(o, "}");
 		for (int v = 0; v < 2; v++)
-			out_line(o, "const %s a0_%d = s0_%d + s1_%d + s2_%d + s3_%d + *(const %su *)(x2 + p * %lld + %lld);",
+			out_line(o, "%s a0_%d = s0_%d + s1_%d + s2_%d + s3_%d + *(const %su *)(x2 + p * %lld + %lld);",
 				 g->vt, v, v, v, v, v, g->vt, (long long)g->nr, (long long)(v * g->vl));
 	} else {
 		out_line(o, "float a[1][%lld];", (long long)g->nr);
