@@ -3,6 +3,9 @@
 #
 #   bench/run.sh [--rounds R] [--runs K] [MODEL...]
 #
+# MODEL is a name of models/make_models.py, or NAME_qdq_u8 / NAME_qdq_s8 for its int8
+# QDQ form (models/make_quant_models.py; ORT runs it with its int8 kernels).
+#
 # For each model (default: the benchmark set below, made by models/make_models.py
 # with seeded weights): compile it with cnnc, build the C with clang -O3
 # -march=native, then alternate R rounds of K timed runs of cnnc's program and
@@ -40,7 +43,15 @@ peak=$("$out/peak")
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 echo "machine: $cpu, single-core FMA peak $peak GFLOP/s (bench/peak.c)"
 
-$PY models/make_models.py --out "$out/models" "${models[@]}" > /dev/null
+# NAME_qdq_u8 / NAME_qdq_s8: the int8 QDQ form of NAME (models/make_quant_models.py)
+float_models=() ; quant=()
+for m in "${models[@]}"; do
+	case "$m" in *_qdq_u8|*_qdq_s8) quant+=("$m") ;; *) float_models+=("$m") ;; esac
+done
+[ ${#float_models[@]} -eq 0 ] || $PY models/make_models.py --out "$out/models" "${float_models[@]}" > /dev/null
+for m in "${quant[@]}"; do
+	$PY models/make_quant_models.py --out "$out/models" --type "${m##*_}" "${m%_qdq_*}" > /dev/null
+done
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
