@@ -442,12 +442,16 @@ class Dag:
         starts, ends, steps, out = [], [], [], list(s)
         for a in axes:
             d = s[a]
-            st = r.choice([1, 1, 1, 2, 3, -1, -2])
-            lo, hi = r.randint(-d - 2, d + 2), r.randint(-d - 2, d + 2)
-            if r.random() < 0.15:
-                hi = r.choice([2 ** 62, -(2 ** 62)])
-            idx = range(d)[slice(lo, hi, st)] if abs(hi) < 2 ** 60 else \
-                range(d)[slice(lo, None if (hi > 0) == (st > 0) else (-d - 1 if st < 0 else 0), st)]
+            for _ in range(8):  # draw until the slice is not empty
+                st = r.choice([1, 1, 1, 2, 3, -1, -2])
+                lo, hi = r.randint(-d - 2, d + 2), r.randint(-d - 2, d + 2)
+                if r.random() < 0.15:
+                    hi = r.choice([2 ** 62, -(2 ** 62)])
+                big = hi if abs(hi) < 2 ** 60 else None if (hi > 0) == (st > 0) else \
+                    (-d - 1 if st < 0 else 0)
+                idx = range(d)[slice(lo, big, st)]
+                if len(idx):
+                    break
             if len(idx) == 0:
                 return None
             starts.append(lo)
@@ -565,7 +569,8 @@ class Dag:
         b, r = self.b, self.r
         x = self.pick(lambda s: len(s) == 4 and numel(s) <= 256)
         if x is None:
-            return None
+            x = self.add(b.input((r.randint(1, 2), r.randint(1, 3), r.randint(1, 5),
+                                  r.randint(1, 5))))
         s = b.shape[x]
         mode = r.choice(["nearest", "linear", "cubic"])
         ctm = r.choice(["half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"])
@@ -662,10 +667,70 @@ class Dag:
                       [b.shape[x]], exclusive=int(r.random() < 0.3),
                       reverse=int(r.random() < 0.3))
 
+    def window(self):
+        """Conv or a pool over 1 to 3 spatial axes, on a new or an existing tensor."""
+        b, r = self.b, self.r
+        x = self.pick(lambda s: 3 <= len(s) <= 5 and numel(s) <= 1024 and min(s[2:]) >= 2)
+        if x is None:
+            nd = r.randint(1, 3)
+            x = self.add(b.input((r.randint(1, 2), r.randint(1, 4)) +
+                                 tuple(r.randint(2, 7) for _ in range(nd))))
+        s = b.shape[x]
+        n, c, sp = s[0], s[1], s[2:]
+        nd = len(sp)
+        op = r.choice(["Conv", "Conv", "MaxPool", "AveragePool", "LpPool"])
+        ks = [r.randint(1, min(3, d)) for d in sp]
+        st = [r.choice([1, 1, 2]) for _ in sp]
+        dil = [1] * nd
+        if op in ("Conv", "MaxPool") and r.random() < 0.3:
+            dil = [r.choice([1, 2]) for _ in sp]
+        pads = [r.randint(0, k - 1) if k > 1 else 0 for k in ks * 2]
+        attrs = {"kernel_shape": ks, "strides": st}
+        if any(pads):
+            attrs["pads"] = pads
+        if dil != [1] * nd:
+            attrs["dilations"] = dil
+        ceil = op in ("MaxPool", "AveragePool") and r.random() < 0.3
+        if ceil:
+            attrs["ceil_mode"] = 1
+        out = [pool_out(d, k, t, pads[i], pads[i + nd], dl, ceil)
+               for i, (d, k, t, dl) in enumerate(zip(sp, ks, st, dil))]
+        if min(out) < 1:
+            return None
+        if op == "Conv":
+            g = r.choice([g for g in (1, 1, c) if c % g == 0])
+            cout = g * r.randint(1, 3)
+            if g > 1:
+                attrs["group"] = g
+            fan = numel(ks) * c // g
+            w = b.const(b.randn((cout, c // g) + tuple(ks), fan ** -0.5))
+            return b.node("Conv", [x, w], [(n, cout) + tuple(out)], **attrs)
+        if op == "LpPool":
+            attrs.pop("ceil_mode", None)
+            attrs["p"] = r.choice([1, 2])
+        if op == "AveragePool" and r.random() < 0.5:
+            attrs["count_include_pad"] = 1
+        return b.node(op, [x], [(n, c) + tuple(out)], **attrs)
+
+    def space(self):
+        b, r = self.b, self.r
+        x = self.pick(lambda s: len(s) == 4)
+        if x is None:
+            return None
+        n, c, h, w = b.shape[x]
+        bs = r.choice([2, 3])
+        if h % bs == 0 and w % bs == 0 and r.random() < 0.5:
+            return b.node("SpaceToDepth", [x], [(n, c * bs * bs, h // bs, w // bs)],
+                          blocksize=bs)
+        if c % (bs * bs) == 0:
+            return b.node("DepthToSpace", [x], [(n, c // (bs * bs), h * bs, w * bs)],
+                          blocksize=bs, mode=r.choice(["DCR", "CRD"]))
+        return None
+
 
 DAG_OPS = ["unary", "binary", "binary", "matmul", "gemm", "transpose", "reshape", "slice",
            "softmax", "reduce", "concat", "split", "pad", "resize", "gather", "expand",
-           "squeeze", "where", "norm", "cumsum"]
+           "squeeze", "where", "norm", "cumsum", "window", "window", "space"]
 
 
 def gen_dag(b):
@@ -674,7 +739,7 @@ def gen_dag(b):
     for _ in range(r.randint(1, 2)):
         rank = r.randint(1, 4)
         d.add(b.input(tuple(r.randint(1, 5) for _ in range(rank))))
-    for _ in range(r.randint(1, 7)):
+    for _ in range(r.randint(2, 10)):
         v = getattr(d, r.choice(DAG_OPS))()
         if v is not None and 0 < numel(b.shape[v]) <= 4096 and len(b.shape[v]) <= 6:
             d.add(v)
