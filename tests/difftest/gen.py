@@ -93,8 +93,11 @@ def pool_out(n, k, s, pb, pe, d, ceil):
     if span < 0:
         return 0
     o = (-(-span // s) if ceil else span // s) + 1
-    if ceil and (o - 1) * s >= n + pb:  # the last window must start inside input + left pad
-        o -= 1
+    if ceil and (o - 1) * s >= n + pb:
+        # The last window would start in the right padding: ONNX Runtime's kernels drop
+        # it (as newer ONNX specs say) but its shape inference, from an older ONNX, keeps
+        # it and then rejects the graph. Not drawn (the caller skips a size of 0).
+        return 0
     return o
 
 
