@@ -28,7 +28,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-OPSET = 14
+OPSET = 17
 
 
 class Builder:
@@ -104,7 +104,7 @@ def pool_out(n, k, s, pb, pe, d, ceil):
 def conv(b, x, cout=None, stride=None, same=False):
     r = b.r
     n, c, h, w = b.shape[x]
-    cout = cout or r.choice([1, 2, 3, 4, 6, 8, 12])
+    cout = cout or r.choice([1, 2, 3, 4, 6, 8, 12, 16, 16, 32])
     groups = 1
     roll = r.random()
     if roll < 0.25:
@@ -157,6 +157,36 @@ def conv(b, x, cout=None, stride=None, same=False):
     if r.random() < 0.7:
         ins.append(b.const(b.randn((cout,), 0.1)))
     return b.node("Conv", ins, [(n, cout, oh, ow)], **attrs)
+
+
+def deconv(b, x):
+    """ConvTranspose: strides, pads, output_padding, dilations, groups."""
+    r = b.r
+    n, c, h, w = b.shape[x]
+    g = r.choice([g for g in (1, 1, c) if c % g == 0])
+    cout = g * r.choice([1, 2, 4])
+    ks = [r.choice([1, 2, 3, 4]) for _ in range(2)]
+    st = [r.choice([1, 2, 2, 3]) for _ in range(2)]
+    dil = [r.choice([1, 1, 2]) for _ in range(2)]
+    eff = [(k - 1) * d + 1 for k, d in zip(ks, dil)]
+    pads = [r.randint(0, e - 1) if r.random() < 0.5 else 0 for e in eff * 2]
+    opad = [r.randint(0, max(s_, d) - 1) if r.random() < 0.3 else 0 for s_, d in zip(st, dil)]
+    out = [s_ * (i - 1) + op + e - pb - pe for s_, i, op, e, pb, pe in
+           zip(st, (h, w), opad, eff, pads[:2], pads[2:])]
+    if min(out) < 1 or out[0] * out[1] > 1024:
+        return x
+    attrs = {"kernel_shape": ks, "strides": st, "dilations": dil}
+    if any(pads):
+        attrs["pads"] = pads
+    if any(opad):
+        attrs["output_padding"] = opad
+    if g > 1:
+        attrs["group"] = g
+    wt = b.const(b.randn((c, cout // g, ks[0], ks[1]), (ks[0] * ks[1] * c / g) ** -0.5))
+    ins = [x, wt]
+    if r.random() < 0.5:
+        ins.append(b.const(b.randn((cout,), 0.1)))
+    return b.node("ConvTranspose", ins, [(n, cout, out[0], out[1])], **attrs)
 
 
 def batchnorm(b, x):
@@ -265,7 +295,7 @@ def gen_cnn(b):
     r = b.r
     x = b.input((r.choice([1, 1, 2]), r.choice([1, 2, 3, 4, 8]), r.randint(5, 14),
                  r.randint(5, 14)))
-    steps = [conv, batchnorm, activation, pool, residual, branches]
+    steps = [conv, batchnorm, activation, pool, residual, branches, deconv]
     for _ in range(r.randint(2, 6)):
         if r.random() < 0.5:  # the usual Conv -> BN -> act triple, fusion fodder
             x = conv(b, x)
@@ -661,7 +691,34 @@ class Dag:
             return b.node("InstanceNormalization",
                           [x, b.const(b.randn((c,), 0.3) + 1), b.const(b.randn((c,), 0.2))],
                           [s], epsilon=1e-3)
+        if r.random() < 0.5:
+            a = r.randint(-len(s), len(s) - 1)
+            inner = s[a:]
+            ins = [x, b.const(b.randn(inner, 0.3) + 1)]
+            if r.random() < 0.7:
+                ins.append(b.const(b.randn(inner, 0.2)))
+            return b.node("LayerNormalization", ins, [s], axis=a,
+                          epsilon=r.choice([1e-5, 1e-3]))
         return b.node("LpNormalization", [x], [s], axis=-1, p=r.choice([1, 2]))
+
+    def einsum(self):
+        b, r = self.b, self.r
+        x = self.pick(lambda s: 2 <= len(s) <= 3)
+        if x is None:
+            return None
+        s = b.shape[x]
+        if len(s) == 2:
+            m, k = s
+            n = r.randint(1, 4)
+            eq, ys, out = r.choice([("ij,jk->ik", (k, n), (m, n)), ("ij,kj->ik", (n, k), (m, n)),
+                                    ("ij,ij->i", (m, k), (m,)), ("ij->ji", None, (k, m))])
+        else:
+            bt, m, k = s
+            n = r.randint(1, 4)
+            eq, ys, out = r.choice([("bij,bjk->bik", (bt, k, n), (bt, m, n)),
+                                    ("bij->bj", None, (bt, k)), ("bij,j->bi", (k,), (bt, m))])
+        ins = [x] if ys is None else [x, self.operand(ys)]
+        return b.node("Einsum", ins, [out], equation=eq)
 
     def cumsum(self):
         b, r = self.b, self.r
@@ -736,7 +793,7 @@ class Dag:
 
 DAG_OPS = ["unary", "binary", "binary", "matmul", "gemm", "transpose", "reshape", "slice",
            "softmax", "reduce", "concat", "split", "pad", "resize", "gather", "expand",
-           "squeeze", "where", "norm", "cumsum", "window", "window", "space"]
+           "squeeze", "where", "norm", "cumsum", "window", "window", "space", "einsum"]
 
 
 def gen_dag(b):
