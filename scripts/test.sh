@@ -7,7 +7,8 @@
 # 2. the ONNX conformance suites (Debian's ONNX 1.12 data, and ../shared/onnx/
 #    testdata-1.23 when that folder exists): fails if a case listed in
 #    tests/conformance/expected/ stops passing;
-# 3. end-to-end model tests against ONNX Runtime reference outputs;
+# 3. end-to-end model tests against ONNX Runtime reference outputs, and a smoke run of
+#    the difference test (scripts/difftest.sh) on 20 random graphs;
 # 4. cnnc built with AddressSanitizer + UndefinedBehaviorSanitizer: unit tests and a
 #    slice of the conformance suite, with the generated C also sanitized.
 set -euo pipefail
@@ -40,6 +41,9 @@ if [ -x tests/e2e/run.sh ]; then
 	echo "== end-to-end models"
 	tests/e2e/run.sh || status=1
 fi
+
+echo "== difference test smoke (20 seeded random graphs against ONNX Runtime)"
+scripts/difftest.sh 20 --seed 1 --save build/difftest-cases | tail -n 1 || status=1
 
 echo "== sanitizers (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCNNC_SANITIZE=ON -DCNNC_WERROR=ON > /dev/null

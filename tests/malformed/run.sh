@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -x "$cnnc" ] || { echo "run.sh: no cnnc at $cnnc (build first)" >&2; exit 2; }
+cnnc=$(cd "$(dirname "$cnnc")" && pwd)/$(basename "$cnnc") # run.sh cds into its folder
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cnnc-malformed-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 pass=0
