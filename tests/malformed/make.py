@@ -201,6 +201,13 @@ def bad_models():
         "external data location '/dev/zero' leaves the model's folder")
     add("external_data_missing", ext_model("no_such_weights.bin"),
         "cannot open external data 'no_such_weights.bin'")
+    add("external_data_symlink_dev_zero", ext_model("data/zero"),
+        "external data location 'data/zero' leaves the model's folder")
+    add("external_data_too_short", ext_model("data/short.bin"),
+        "external data 'data/short.bin' is too short")
+    add("external_data_directory", ext_model("data"), "external data 'data' is not a regular file")
+    add("external_data_bad_length", ext_model("data/short.bin", 5),
+        "external data has length 5, expected 24 bytes")
     m = conv_model()
     m.graph.initializer[0].CopyFrom(numpy_helper.from_array(np.ones((4, 3, 3), np.float32), "w"))
     add("conv_weight_rank", m, "node 'conv0' (Conv): weight W has rank 3, expected 4")
@@ -301,7 +308,12 @@ def write_good(dest, name, m):
 
 def main():
     dest = sys.argv[1] if len(sys.argv) > 1 else HERE
-    os.makedirs(os.path.join(dest, "bad"), exist_ok=True)
+    os.makedirs(os.path.join(dest, "bad", "data"), exist_ok=True)
+    # what external data may point at: a short file, and a link out to /dev/zero
+    open(os.path.join(dest, "bad", "data", "short.bin"), "wb").write(b"\0" * 8)
+    link = os.path.join(dest, "bad", "data", "zero")
+    if not os.path.islink(link):
+        os.symlink("/dev/zero", link)
     lines = ["# expected.txt - written by make.py: NAME<TAB>substring of cnnc's error line",
              "# for bad/NAME.onnx; good/NAME folders must compile and pass cnnc verify."]
     for name, m, want in bad_models():
