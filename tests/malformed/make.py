@@ -15,7 +15,6 @@ changing it and commit what changed. Every model is built from scratch here (onn
 helper functions or hand-written protobuf bytes), so the corpus is reproducible.
 """
 import os
-import struct
 import sys
 
 import numpy as np
