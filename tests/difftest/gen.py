@@ -170,7 +170,8 @@ def deconv(b, x):
     dil = [r.choice([1, 1, 2]) for _ in range(2)]
     eff = [(k - 1) * d + 1 for k, d in zip(ks, dil)]
     pads = [r.randint(0, e - 1) if r.random() < 0.5 else 0 for e in eff * 2]
-    opad = [r.randint(0, max(s_, d) - 1) if r.random() < 0.3 else 0 for s_, d in zip(st, dil)]
+    # ONNX allows output_padding < max(stride, dilation); ONNX Runtime wants < stride
+    opad = [r.randint(0, s_ - 1) if r.random() < 0.3 else 0 for s_ in st]
     out = [s_ * (i - 1) + op + e - pb - pe for s_, i, op, e, pb, pe in
            zip(st, (h, w), opad, eff, pads[:2], pads[2:])]
     if min(out) < 1 or out[0] * out[1] > 1024:
