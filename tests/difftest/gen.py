@@ -249,6 +249,27 @@ def pool(b, x):
     return b.node(op, [x], [(n, c, oh, ow)], **attrs)
 
 
+def channel_op(b, x):
+    """x op constant, per channel or scalar, either side: BN-folding and blocked fodder."""
+    r = b.r
+    c = b.shape[x][1]
+    op = r.choice(["Add", "Sub", "Mul", "Div"])
+    shape = r.choice([(1, c, 1, 1), (c, 1, 1), (), (1,)])
+    k = b.randn(shape, 0.5)
+    if op == "Div":
+        k = (np.abs(k) + 0.5).astype(np.float32)
+    ins = [x, b.const(k)]
+    if r.random() < 0.4 and op != "Div":
+        ins.reverse()
+    return b.node(op, ins, [b.shape[x]])
+
+
+def swish(b, x):
+    s = [b.shape[x]]
+    return b.node("Mul", [x, b.node("Sigmoid", [x], s)] if b.r.random() < 0.5 else
+                  [b.node("Sigmoid", [x], s), x], s)
+
+
 def residual(b, x):
     c = b.shape[x][1]
     y = conv(b, x, cout=c, same=True)
@@ -296,7 +317,8 @@ def gen_cnn(b):
     r = b.r
     x = b.input((r.choice([1, 1, 2]), r.choice([1, 2, 3, 4, 8]), r.randint(5, 14),
                  r.randint(5, 14)))
-    steps = [conv, batchnorm, activation, pool, residual, branches, deconv]
+    steps = [conv, batchnorm, activation, pool, residual, branches, deconv, channel_op,
+             channel_op, swish]
     for _ in range(r.randint(2, 6)):
         if r.random() < 0.5:  # the usual Conv -> BN -> act triple, fusion fodder
             x = conv(b, x)
