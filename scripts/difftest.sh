@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # difftest.sh - differential test of cnnc against ONNX Runtime on random graphs.
 #
-#   scripts/difftest.sh N [--seed S] [--kind cnn|dag|mix] [-j J] [--no-shrink] [--save DIR]
+#   scripts/difftest.sh N [--seed S] [--kind cnn|dag|mix] [--target T] [-j J] [--no-shrink]
+#                         [--save DIR]
 #
 # Runs N seeded random valid graphs (tests/difftest/gen.py) through ONNX Runtime and
 # `cnnc verify`, prints "N run, M mismatched", and saves each mismatch, shrunk, as a

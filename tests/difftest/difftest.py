@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """difftest.py - differential testing of cnnc against ONNX Runtime on random graphs.
 
-    scripts/difftest.sh N [--seed S] [--kind cnn|dag|mix] [-j J] [--no-shrink] [--save DIR]
+    scripts/difftest.sh N [--seed S] [--kind cnn|dag|mix] [--target T] [-j J] [--no-shrink]
+                          [--save DIR]
 
 Generates N random valid graphs (tests/difftest/gen.py, seeds S .. S+N-1), makes ONNX
 Runtime references for them in batches (one node process per batch,
@@ -9,7 +10,8 @@ tests/difftest/ref_batch.js) and runs `cnnc verify` on each, J at a time. A grap
 cnnc gets wrong, or fails to compile, build or run, is a mismatch: it is shrunk (the
 smallest single node, ancestor cone or cut-down subgraph that still fails the same way)
 and saved as a case folder DIR/<name>/ (model.onnx, test_data_set_0/, info.txt);
-tests/difftest/run_cases.sh re-runs the saved cases. Graphs that ONNX Runtime itself
+tests/difftest/run_cases.sh re-runs the saved cases (with the --target that info.txt
+records, if any). Graphs that ONNX Runtime itself
 rejects are generator bugs: they are counted apart and never as mismatches.
 Prints "N run, M mismatched" and exits 1 when M > 0.
 """
@@ -30,6 +32,7 @@ sys.path.insert(0, HERE)
 import gen  # noqa: E402
 
 RTOL, ATOL = "1e-3", "1e-4"
+EXTRA = []  # cnnc options for every verify (--target T)
 BATCH = 100
 
 
@@ -62,8 +65,8 @@ def references(dirs, work):
 def verify(cnnc, d):
     """Returns None on PASS, else the failure ("category: detail")."""
     try:
-        p = subprocess.run([cnnc, "verify", "--rtol", RTOL, "--atol", ATOL, "--timeout", "30",
-                            d], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        p = subprocess.run([cnnc, "verify", "--rtol", RTOL, "--atol", ATOL, "--timeout", "30"] +
+                           EXTRA + [d], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            timeout=300, errors="replace")
         out = p.stdout
     except subprocess.TimeoutExpired:
@@ -205,6 +208,8 @@ def save_case(cnnc, name, m, orig_fail, dest, work):
     with open(os.path.join(d, "info.txt"), "w") as f:
         f.write("graph: %s (tests/difftest/gen.py)\nops: %s\nfailure: %s\nshrunk from: %s\n"
                 % (name, ops, now or refs[d] or "passes now", orig_fail))
+        if EXTRA:
+            f.write("target: %s\n" % EXTRA[1])
     return d, now
 
 
@@ -217,7 +222,10 @@ def main():
     ap.add_argument("--no-shrink", action="store_true")
     ap.add_argument("--save", default=os.path.join(HERE, "cases"))
     ap.add_argument("--cnnc", default=os.path.join(ROOT, "build", "cnnc"))
+    ap.add_argument("--target", help="cnnc --target for every graph (default: host)")
     a = ap.parse_args()
+    if a.target:
+        EXTRA.extend(["--target", a.target])
     run = mism = invalid = 0
     failures = []
     with tempfile.TemporaryDirectory(prefix="cnnc-difftest-") as work:

@@ -7,7 +7,7 @@
 # by scripts/difftest.sh, shrunk, saved with its ONNX Runtime reference in
 # test_data_set_0/ and the story in info.txt). Runs `cnnc verify` on each with the
 # difference test's tolerance (rtol 1e-3, atol 1e-4), prints PASS or FAIL with the
-# reason per case, then "N passed, M failed"; exits 1 on any failure. Needs only
+# reason per case (with the cnnc --target that info.txt records, if any), then "N passed, M failed"; exits 1 on any failure. Needs only
 # cnnc and a C compiler ($CC), not ONNX Runtime. ctest runs it (difftest_cases).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +35,10 @@ fi
 
 one() { # one CNNC CASE_DIR
 	local res
-	res=$("$1" verify --rtol 1e-3 --atol 1e-4 --timeout 30 "$2" 2>&1 | grep '^RESULT' | tail -n 1)
+	local target opts=()
+	target=$(sed -n 's/^target: //p' "$2/info.txt" 2>/dev/null)
+	[ -n "$target" ] && opts=(--target "$target")
+	res=$("$1" verify --rtol 1e-3 --atol 1e-4 --timeout 30 "${opts[@]}" "$2" 2>&1 | grep '^RESULT' | tail -n 1)
 	if [ "$res" = "RESULT PASS" ]; then
 		echo "PASS $(basename "$2")"
 	else
