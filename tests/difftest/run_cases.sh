@@ -6,9 +6,10 @@
 # Each folder under tests/difftest/cases/ is a graph that cnnc once got wrong (found
 # by scripts/difftest.sh, shrunk, saved with its ONNX Runtime reference in
 # test_data_set_0/ and the story in info.txt). Runs `cnnc verify` on each with the
-# difference test's tolerance (rtol 1e-3, atol 1e-4), prints PASS or FAIL with the
-# reason per case (with the cnnc --target that info.txt records, if any), then "N passed, M failed"; exits 1 on any failure. Needs only
-# cnnc and a C compiler ($CC), not ONNX Runtime. ctest runs it (difftest_cases).
+# difference test's tolerance (rtol 1e-3, atol 1e-4) and the --target that info.txt
+# records, if any; prints PASS or FAIL with the reason per case, then "N passed, M
+# failed"; exits 1 on any failure. Needs only cnnc and a C compiler ($CC), not ONNX
+# Runtime. ctest runs it (difftest_cases).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
