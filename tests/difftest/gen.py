@@ -42,6 +42,7 @@ class Builder:
         self.inputs = []
         self.shape = {}
         self.n = 0
+        self.wide = False
         self.np = np.random.default_rng(rnd.randrange(1 << 30))
 
     def fresh(self, base):
@@ -104,7 +105,9 @@ def pool_out(n, k, s, pb, pe, d, ceil):
 def conv(b, x, cout=None, stride=None, same=False):
     r = b.r
     n, c, h, w = b.shape[x]
-    cout = cout or r.choice([1, 2, 3, 4, 6, 8, 12, 16, 16, 32])
+    # "wide" graphs keep channel counts multiples of 8 and 16, so that blocked layouts
+    # reach elementwise ops, per-channel ops, pools and Concat too
+    cout = cout or r.choice([8, 16, 16, 32] if b.wide else [1, 2, 3, 4, 6, 8, 12, 16, 16, 32])
     groups = 1
     roll = r.random()
     if roll < 0.25:
@@ -315,7 +318,8 @@ def head(b, x):
 
 def gen_cnn(b):
     r = b.r
-    x = b.input((r.choice([1, 1, 2]), r.choice([1, 2, 3, 4, 8]), r.randint(5, 14),
+    b.wide = r.random() < 0.5
+    x = b.input((r.choice([1, 1, 2]), r.choice([1, 2, 3, 4, 8, 16]), r.randint(5, 14),
                  r.randint(5, 14)))
     steps = [conv, batchnorm, activation, pool, residual, branches, deconv, channel_op,
              channel_op, swish]
