@@ -431,6 +431,8 @@ static int import_node(Importer *im, Graph *g, const Onnx__NodeProto *np, const 
 	const Onnx__FunctionProto *f = find_function(im, domain, op_type);
 	if (f)
 		return inline_function(im, g, np, f, rn, depth);
+	if (!*op_type)
+		return diag_error(d, "node '%s': the node has no op_type", name);
 	OpKind op = op_lookup(domain, op_type);
 	if (op == OP_COUNT || strcmp(op_domain(op), "cnnc") == 0) {
 		if (*domain && strcmp(domain, "ai.onnx") != 0)

@@ -84,11 +84,13 @@ static int rewrite(Graph *g, uint32_t conv, const float *s, const float *t, int6
 	return n->inputs ? 0 : diag_error(d, "out of memory");
 }
 
-/* Makes the Conv write `out` (the folded node's output) and kills the folded node. */
+/* Makes the Conv write `out` (the folded node's output) and kills the folded node.
+   The Conv's old output is left with no producer, so the planner gives it no room. */
 static void take_output(Graph *g, uint32_t conv, uint32_t folded)
 {
 	uint32_t out = ir_node(g, folded)->outputs[0];
 	ir_kill_node(g, folded);
+	ir_value(g, ir_node(g, conv)->outputs[0])->producer = IR_NONE;
 	ir_node(g, conv)->outputs[0] = out;
 	ir_value(g, out)->producer = conv;
 }

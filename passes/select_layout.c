@@ -8,7 +8,8 @@
  * channel count is a multiple of the block (so the padded layout has no extra
  * lanes and the op's ordinary flat loop is correct). Every other op gets plain
  * inputs. Graph outputs are always plain. One Reorder per value and direction is
- * shared by all its readers.
+ * shared by all its readers. Graph outputs are made plain after the walk, which may
+ * have made any of them blocked.
  *
  *   before: n0 FusedConv(%0,..) -> %1 [blocked]; n1 Relu(%1) -> %2; n2 Softmax(%2) -> %3
  *   after:  n0 FusedConv(%0,..) -> %1 [b16]; n1 Relu(%1) -> %2 [b16];
@@ -178,7 +179,6 @@ static void plain_outputs(Graph *g)
 int pass_select_layout(Graph *g, const Options *opt, Diag *d)
 {
 	(void)opt;
-	plain_outputs(g);
 	Cache c;
 	c.cap = g->nvalues * 3 + 16; /* reorders add values as we go */
 	c.to_plain = malloc(c.cap * sizeof(uint32_t));
@@ -235,6 +235,9 @@ int pass_select_layout(Graph *g, const Options *opt, Diag *d)
 		}
 	}
 	int rc = g->nvalues + 4 < c.cap ? 0 : diag_error(d, "internal: layout cache overflow");
+	/* after the walk: it may also have made a graph output blocked (a pool or an
+	   elementwise op after a convolution) */
+	plain_outputs(g);
 	free(c.to_plain);
 	free(c.to_blocked);
 	return rc < 0 ? -1 : ir_sort(g, d);

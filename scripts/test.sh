@@ -8,7 +8,8 @@
 # 2. the ONNX conformance suites (Debian's ONNX 1.12 data, and ../shared/onnx/
 #    testdata-1.23 when that folder exists): fails if a case listed in
 #    tests/conformance/expected/ stops passing;
-# 3. end-to-end model tests against ONNX Runtime reference outputs;
+# 3. end-to-end model tests against ONNX Runtime reference outputs, and a smoke run of
+#    the difference test (scripts/difftest.sh) on 20 random graphs;
 # 4. cnnc built with AddressSanitizer + UndefinedBehaviorSanitizer: unit tests and a
 #    slice of the conformance suite, with the generated C also sanitized.
 set -euo pipefail
@@ -43,6 +44,9 @@ if [ -x tests/e2e/run.sh ]; then
 	section "end-to-end models"
 	tests/e2e/run.sh || status=1
 fi
+
+section "difference test smoke (20 seeded random graphs against ONNX Runtime)"
+scripts/difftest.sh 20 --seed 1 --save build/difftest-cases | tail -n 1 || status=1
 
 section "sanitizers (ASan + UBSan): cnnc's unit tests, and generated C of a conformance slice"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCNNC_SANITIZE=ON -DCNNC_WERROR=ON > /dev/null

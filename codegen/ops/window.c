@@ -15,6 +15,8 @@ static int read_ints(const Graph *g, const Node *n, const char *name, int want, 
 			v[i] = dflt;
 		return 0;
 	}
+	if (!a && cnt == 0 && ir_attr(n, name)->type != AT_INTS)
+		return ir_node_error(d, g, n, "attribute '%s' is not a list of ints", name);
 	if (cnt != (size_t)want)
 		return ir_node_error(d, g, n, "attribute '%s' has %zu values, expected %d", name, cnt,
 				     want);

@@ -236,6 +236,64 @@ static void test_fold_pad_only_where_exact(void **state)
 	assert_int_equal(npad, 0);
 }
 
+/* x [1,3,6,6] -> Conv (weights all w, pads 1, group) -> ... ; returns the builder. */
+static ModelBuilder *conv_model(int64_t cout, int64_t group)
+{
+	ModelBuilder *mb = mb_new(8, 14);
+	static float w[32 * 3 * 9];
+	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+		w[i] = 0.1f * (float)(i % 7) - 0.3f;
+	const int64_t wd[4] = {cout, 3 / group, 3, 3}, pads[4] = {1, 1, 1, 1};
+	mb_input(mb, "x", DT_FLOAT, "1x3x6x6");
+	mb_init_f32(mb, "w", wd, 4, w);
+	mb_node(mb, "Conv", "conv", "x,w", "c");
+	mb_attr_ints(mb, "pads", pads, 4);
+	mb_attr_int(mb, "group", group);
+	return mb;
+}
+
+static void test_fold_batchnorm_gives_the_dead_conv_output_no_workspace(void **state)
+{
+	(void)state;
+	/* found by the difference test (tests/difftest/cases/cnn_1471): the Conv's old
+	   output kept its producer and got workspace nothing used */
+	ModelBuilder *mb = conv_model(6, 3);
+	const float one[6] = {1, 1, 1, 1, 1, 1}, zero[6] = {0};
+	const int64_t six = 6;
+	mb_init_f32(mb, "s", &six, 1, one);
+	mb_init_f32(mb, "b", &six, 1, zero);
+	mb_init_f32(mb, "m", &six, 1, zero);
+	mb_init_f32(mb, "v", &six, 1, one);
+	mb_node(mb, "BatchNormalization", "bn", "c,s,b,m,v", "y");
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(passes_run(g, NULL, &d, NULL), 0);
+	assert_int_equal(g->workspace_size, 0);
+	graph_free(g);
+	mb_free(mb);
+}
+
+static void test_select_layout_keeps_a_pooled_graph_output_plain(void **state)
+{
+	(void)state;
+	/* found by the difference test (cases/cnn_37, cnn_87): a pool after a blocked
+	   convolution wrote the graph output in blocked layout, past its end */
+	ModelBuilder *mb = conv_model(3, 1);
+	mb_node(mb, "GlobalAveragePool", "gap", "c", "y");
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(passes_run(g, NULL, &d, NULL), 0);
+	const Value *y = ir_value(g, ir_find_value(g, "y"));
+	assert_int_equal(y->layout, 0);
+	assert_int_equal(ir_storage_bytes(y), 12);
+	graph_free(g);
+	mb_free(mb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +305,8 @@ int main(void)
 		cmocka_unit_test(test_plan_keeps_overlapping_buffers_apart),
 		cmocka_unit_test(test_identity_is_a_view_without_storage),
 		cmocka_unit_test(test_fold_pad_only_where_exact),
+		cmocka_unit_test(test_fold_batchnorm_gives_the_dead_conv_output_no_workspace),
+		cmocka_unit_test(test_select_layout_keeps_a_pooled_graph_output_plain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,6 +70,32 @@ function stats(t) {
   return ` std ${sd.toPrecision(3)} max|x| ${mx.toPrecision(3)}`;
 }
 
+// Runs MODEL with ORT on `sets` seeded data sets and writes them under CASE_DIR
+// (test_data_set_K/input_I.pb, output_I.pb). Throws on any ORT error.
+async function writeCase(ort, model, caseDir, {seed = 1, sets = 1, dims = {}, quiet = false, optimize = false} = {}) {
+  const session = await referenceSession(ort, model, optimize);
+  for (let k = 0; k < sets; k++) {
+    const dir = path.join(caseDir, `test_data_set_${k}`);
+    fs.mkdirSync(dir, {recursive: true});
+    for (const f of fs.readdirSync(dir)) {
+      if (/^(input|output)_\d+\.pb$/.test(f)) fs.unlinkSync(path.join(dir, f));
+    }
+    const next = rng(seed + k);
+    const feeds = {};
+    session.inputMetadata.forEach((meta, i) => {
+      if (!meta.isTensor) throw new Error(`input '${meta.name}' is not a tensor`);
+      feeds[meta.name] = makeInput(ort, meta, next, dims);
+      writeTensor(path.join(dir, `input_${i}.pb`), meta.name, feeds[meta.name]);
+    });
+    const results = await session.run(feeds);
+    session.outputNames.forEach((name, i) => {
+      const t = results[name];
+      writeTensor(path.join(dir, `output_${i}.pb`), name, t);
+      if (!quiet) console.log(`${path.basename(model)}: set ${k}: output '${name}' ${t.type}[${t.dims}]${stats(t)}`);
+    });
+  }
+}
+
 async function main(argv) {
   const pos = [];
   let seed = 1, sets = 1, optimize = false;
@@ -101,32 +127,15 @@ async function main(argv) {
     return 2;
   }
   const [model, caseDir] = pos;
-  const ort = loadOrt();
-  const session = await referenceSession(ort, model, optimize);
-  for (let k = 0; k < sets; k++) {
-    const dir = path.join(caseDir, `test_data_set_${k}`);
-    fs.mkdirSync(dir, {recursive: true});
-    for (const f of fs.readdirSync(dir)) {
-      if (/^(input|output)_\d+\.pb$/.test(f)) fs.unlinkSync(path.join(dir, f));
-    }
-    const next = rng(seed + k);
-    const feeds = {};
-    session.inputMetadata.forEach((meta, i) => {
-      if (!meta.isTensor) throw new Error(`input '${meta.name}' is not a tensor`);
-      feeds[meta.name] = makeInput(ort, meta, next, dims);
-      writeTensor(path.join(dir, `input_${i}.pb`), meta.name, feeds[meta.name]);
-    });
-    const results = await session.run(feeds);
-    session.outputNames.forEach((name, i) => {
-      const t = results[name];
-      writeTensor(path.join(dir, `output_${i}.pb`), name, t);
-      console.log(`${path.basename(model)}: set ${k}: output '${name}' ${t.type}[${t.dims}]${stats(t)}`);
-    });
-  }
+  await writeCase(loadOrt(), model, caseDir, {seed, sets, dims, optimize});
   return 0;
 }
 
-main(process.argv.slice(2)).then((rc) => process.exit(rc), (e) => {
-  console.error(`reference.js: ${e.message}`);
-  process.exit(1);
-});
+module.exports = {writeCase};
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((rc) => process.exit(rc), (e) => {
+    console.error(`reference.js: ${e.message}`);
+    process.exit(1);
+  });
+}
