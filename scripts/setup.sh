@@ -5,7 +5,8 @@
 #
 # Debian packages: the compiler toolchain, protobuf-c, Debian's onnx.proto and
 # ONNX 1.12 test data, cmocka, python3-onnx/numpy (only for scripts that make
-# models), and Node.js + the npm package onnxruntime-node (the reference runtime,
+# models), the cross compilers and emulators of the aarch64 and Cortex-M4 tests, and
+# Node.js + the npm package onnxruntime-node (the reference runtime,
 # installed into node_modules/ of this checkout). Anything already present is
 # left alone, so the script is cheap to run again.
 set -euo pipefail
@@ -13,7 +14,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 pkgs=(build-essential cmake clang protobuf-c-compiler libprotobuf-c-dev libonnx-dev
-      libonnx-testdata libcmocka-dev python3-onnx python3-numpy python3-sklearn nodejs npm)
+      libonnx-testdata libcmocka-dev python3-onnx python3-numpy python3-sklearn nodejs npm
+      gcc-aarch64-linux-gnu qemu-user gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
