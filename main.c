@@ -55,9 +55,13 @@ static void list_ops(void)
 	}
 }
 
+/* model.c while it is being written (a temporary file), removed on failure */
+static TempFile model_c;
+
 static void fail(const Diag *d)
 {
 	fprintf(stderr, "cnnc: error: %s\n", d->msg);
+	drv_abort_temp(&model_c);
 	exit(1);
 }
 
@@ -175,6 +179,11 @@ int main(int argc, char **argv)
 	Out report;
 	out_init(&report);
 	bool want_graph = summary || dot;
+	if (write) { /* the constants of a big model stream to the file as they are made */
+		if (drv_open_temp(out, &model_c, &d) < 0)
+			fail(&d);
+		c.sink = model_c.f;
+	}
 	if (drv_compile(model, &opt, base, &c, &h, &bin, want_graph ? &g : NULL, summary ? &report : NULL,
 			&d) < 0)
 		fail(&d);
@@ -184,6 +193,7 @@ int main(int argc, char **argv)
 		FILE *f = fopen(dot, "w");
 		if (!f || drv_dot(f, g) < 0 || fclose(f) != 0) {
 			fprintf(stderr, "cnnc: error: cannot write '%s'\n", dot);
+			drv_abort_temp(&model_c);
 			return 1;
 		}
 	}
@@ -193,7 +203,7 @@ int main(int argc, char **argv)
 	diag_init(&d, out);
 	if (write && opt.weights_file && drv_write_file(binpath, &bin, &d) < 0)
 		fail(&d);
-	if (write && (drv_write_file(hpath, &h, &d) < 0 || drv_write_file(out, &c, &d) < 0))
+	if (write && (drv_write_file(hpath, &h, &d) < 0 || drv_finish_temp(&model_c, &c, &d) < 0))
 		fail(&d);
 	out_free(&c);
 	out_free(&h);

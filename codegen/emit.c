@@ -649,16 +649,19 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 	for (int k = 0; k < g->ninputs; k++)
 		if (ir_bytes(ir_value(g, g->inputs[k])) > 0) /* compared at run time */
 			need[g->inputs[k]] = true;
-	/* constants are most of model.c: reserve for them once, about 3 characters a
-	   byte, rather than copying the text at every doubling */
+	/* constants are most of model.c: stream them to the file, or reserve for them
+	   once (about 3 characters a byte) rather than copy the text at every doubling */
 	size_t cbytes = 0;
 	for (uint32_t v = 0; v < g->nvalues; v++)
 		if (need[v] && ir_value(g, v)->data && !cg.bin)
 			cbytes += (size_t)ir_storage_bytes(ir_value(g, v));
-	out_reserve(c, cbytes * 3 + cbytes / 8 + 4096);
+	if (!c->sink)
+		out_reserve(c, cbytes * 3 + cbytes / 8 + 4096);
 	for (uint32_t v = 0; v < g->nvalues; v++)
-		if (need[v] && ir_value(g, v)->data)
+		if (need[v] && ir_value(g, v)->data) {
 			emit_const(&cg, v);
+			out_spill(c); /* to the output file, when it streams there */
+		}
 	free(need);
 	if (cg.bin) {
 		if (cg.bin->oom) {

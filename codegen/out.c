@@ -35,6 +35,16 @@ static bool reserve(Out *o, size_t extra)
 	return true;
 }
 
+void out_spill(Out *o)
+{
+	if (!o->sink || o->len < ((size_t)4 << 20) || o->oom)
+		return;
+	if (fwrite(o->buf, 1, o->len, o->sink) != o->len)
+		o->failed = true;
+	o->len = 0;
+	o->buf[0] = 0;
+}
+
 void out_reserve(Out *o, size_t extra)
 {
 	reserve(o, extra);

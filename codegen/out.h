@@ -10,12 +10,15 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct Out {
 	char *buf;
 	size_t len, cap;
 	int indent;
-	bool oom; /* set when an allocation failed; the text is then incomplete */
+	bool oom;    /* set when an allocation failed; the text is then incomplete */
+	FILE *sink;  /* if set, out_spill() moves the text written so far there */
+	bool failed; /* a write to sink failed */
 } Out;
 
 void out_init(Out *o);
@@ -24,6 +27,9 @@ void out_free(Out *o);
 void out_printf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void out_vprintf(Out *o, const char *fmt, va_list ap);
 void out_write(Out *o, const char *s, size_t n);
+/* With a sink, writes the buffered text to it once it is large and empties the
+   buffer (for the megabytes of constants of a big model); call only between lines. */
+void out_spill(Out *o);
 /* Makes room for extra more bytes at once (no copies while a large text grows). */
 void out_reserve(Out *o, size_t extra);
 /* One indented line; see above for '{' and '}'. */

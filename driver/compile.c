@@ -84,34 +84,66 @@ int drv_compile(const char *path, const Options *user, const char *header_name, 
 	return 0;
 }
 
-int drv_write_file(const char *path, const Out *o, Diag *d)
+int drv_open_temp(const char *path, TempFile *t, Diag *d)
 {
 	size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
-	if (!tmp)
+	t->path = path;
+	t->f = NULL;
+	t->tmp = malloc(n + 16);
+	if (!t->tmp)
 		return diag_error(d, "out of memory");
-	snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
+	snprintf(t->tmp, n + 16, "%s.tmpXXXXXX", path);
+	int fd = mkstemp(t->tmp);
 	if (fd < 0) {
 		int e = errno;
-		free(tmp);
+		free(t->tmp);
+		t->tmp = NULL;
 		return diag_error(d, "cannot write '%s': %s", path, strerror(e));
 	}
 	mode_t mask = umask(0);
 	umask(mask);
 	fchmod(fd, 0666 & ~mask);
-	FILE *f = fdopen(fd, "wb");
-	bool ok = f && (o->len == 0 || fwrite(o->buf, 1, o->len, f) == o->len);
-	if (f)
-		ok &= fclose(f) == 0;
-	else
-		close(fd);
-	if (!ok || rename(tmp, path) != 0) {
+	t->f = fdopen(fd, "wb");
+	if (!t->f) {
 		int e = errno;
-		unlink(tmp);
-		free(tmp);
+		close(fd);
+		drv_abort_temp(t);
 		return diag_error(d, "cannot write '%s': %s", path, strerror(e));
 	}
-	free(tmp);
 	return 0;
+}
+
+void drv_abort_temp(TempFile *t)
+{
+	if (t->f)
+		fclose(t->f);
+	if (t->tmp) {
+		unlink(t->tmp);
+		free(t->tmp);
+	}
+	t->f = NULL;
+	t->tmp = NULL;
+}
+
+int drv_finish_temp(TempFile *t, const Out *o, Diag *d)
+{
+	bool ok = !o->failed && (o->len == 0 || fwrite(o->buf, 1, o->len, t->f) == o->len);
+	ok &= fclose(t->f) == 0;
+	t->f = NULL;
+	if (!ok || rename(t->tmp, t->path) != 0) {
+		int e = errno;
+		drv_abort_temp(t);
+		return diag_error(d, "cannot write '%s': %s", t->path, strerror(e ? e : EIO));
+	}
+	free(t->tmp);
+	t->tmp = NULL;
+	return 0;
+}
+
+int drv_write_file(const char *path, const Out *o, Diag *d)
+{
+	TempFile t;
+	if (drv_open_temp(path, &t, d) < 0)
+		return -1;
+	return drv_finish_temp(&t, o, d);
 }

@@ -26,6 +26,16 @@ int drv_dot(FILE *f, const Graph *g);
 /* Writes o to path through a temporary file renamed into place, so a failure never
    leaves a partial file. 0 or -1 with a diagnostic. */
 int drv_write_file(const char *path, const Out *o, Diag *d);
+/* The same in steps, for text streamed while it is made (Out.sink = t->f): the file
+   is written as PATH.tmpXXXXXX and renamed to PATH only when complete. */
+typedef struct TempFile {
+	const char *path;
+	char *tmp;
+	FILE *f;
+} TempFile;
+int drv_open_temp(const char *path, TempFile *t, Diag *d);
+int drv_finish_temp(TempFile *t, const Out *o, Diag *d); /* writes o's rest, renames */
+void drv_abort_temp(TempFile *t);                         /* closes and removes it */
 
 /* `cnnc verify [options] model.onnx DIR...`; returns the process exit status. */
 int drv_verify(int argc, char **argv);
