@@ -471,8 +471,11 @@ static void emit_header(Cg *cg, const char *guard)
 	out_printf(h, "#define %s_NUM_OUTPUTS %d\n", P, g->noutputs);
 	out_printf(h, "#define %s_WORKSPACE_SIZE %lld\n", P, (long long)g->workspace_size);
 	if (cg->bin) {
-		uint32_t sum = fnv1a((const unsigned char *)cg->bin->buf + WEIGHTS_HEADER,
-				     cg->bin->len - WEIGHTS_HEADER);
+		/* the checksum finish_weights() stored in the header (little-endian) */
+		const unsigned char *hp = (const unsigned char *)cg->bin->buf + 12;
+		uint32_t sum = 0;
+		for (int i = 0; i < 4; i++)
+			sum |= (uint32_t)hp[i] << 8 * i;
 		out_printf(h, "#define %s_WEIGHTS_SIZE %lld /* bytes of %s */\n", P,
 			   (long long)cg->bin->len, cg->binname);
 		out_printf(h, "#define %s_WEIGHTS_CHECKSUM 0x%08lxu /* FNV-1a of its bytes after the "
