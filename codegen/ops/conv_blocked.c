@@ -448,8 +448,11 @@ static void tile_rows(Ctx *c, int v, int r)
 	out_line(o, "}");
 }
 
-/* Every output-channel tile at one pixel tile of r pixels (pixel-outer order). */
-static void all_tiles(Ctx *c, const Tiling *t, int64_t ntiles, int64_t tile_w, int r)
+/* Every output-channel tile: the full tiles of t->v vectors in a loop, then the
+   last one of t->v1 if the block count is odd, each set up and given to body with
+   its vectors and r (full tiles) or r1 (the last one) pixels. */
+static void each_tile(Ctx *c, const Tiling *t, int64_t ntiles, int64_t tile_w,
+		      void (*body)(Ctx *, int, int), int r, int r1)
 {
 	Out *o = c->e->o;
 	char blk[64], woff[64];
@@ -458,7 +461,7 @@ static void all_tiles(Ctx *c, const Tiling *t, int64_t ntiles, int64_t tile_w, i
 		snprintf(blk, sizeof blk, "t * %d", t->v);
 		snprintf(woff, sizeof woff, "t * %lld", (long long)tile_w);
 		tile_setup(c, blk, woff);
-		micro(c, t->v, r);
+		body(c, t->v, r);
 		out_line(o, "}");
 	}
 	if (t->v1) {
@@ -466,7 +469,7 @@ static void all_tiles(Ctx *c, const Tiling *t, int64_t ntiles, int64_t tile_w, i
 		snprintf(blk, sizeof blk, "%lld", (long long)(ntiles * t->v));
 		snprintf(woff, sizeof woff, "%lld", (long long)(ntiles * tile_w));
 		tile_setup(c, blk, woff);
-		micro(c, t->v1, r);
+		body(c, t->v1, r1);
 		out_line(o, "}");
 	}
 }
@@ -564,33 +567,17 @@ static void emit_dense(Emit *e, const BlockedConv *p)
 		out_line(o, "for (int oh = 0; oh < %lld; oh++) {", (long long)c.oh);
 		if (full) {
 			out_line(o, "for (int ow = 0; ow < %lld; ow += %d) {", (long long)full, t.r);
-			all_tiles(&c, &t, ntiles, tile_w, t.r);
+			each_tile(&c, &t, ntiles, tile_w, micro, t.r, t.r);
 			out_line(o, "}");
 		}
 		if (tail) {
 			out_line(o, "{ const int ow = %lld;", (long long)full);
-			all_tiles(&c, &t, ntiles, tile_w, (int)tail);
+			each_tile(&c, &t, ntiles, tile_w, micro, (int)tail, (int)tail);
 			out_line(o, "}");
 		}
 		out_line(o, "}");
 	} else {
-		char blk[64], woff[64];
-		if (ntiles) {
-			out_line(o, "for (int t = 0; t < %lld; t++) {", (long long)ntiles);
-			snprintf(blk, sizeof blk, "t * %d", t.v);
-			snprintf(woff, sizeof woff, "t * %lld", (long long)tile_w);
-			tile_setup(&c, blk, woff);
-			tile_rows(&c, t.v, t.r);
-			out_line(o, "}");
-		}
-		if (t.v1) {
-			out_line(o, "{");
-			snprintf(blk, sizeof blk, "%lld", (long long)(ntiles * t.v));
-			snprintf(woff, sizeof woff, "%lld", (long long)(ntiles * tile_w));
-			tile_setup(&c, blk, woff);
-			tile_rows(&c, t.v1, t.r1);
-			out_line(o, "}");
-		}
+		each_tile(&c, &t, ntiles, tile_w, tile_rows, t.r, t.r1);
 	}
 	out_line(o, "}");
 }
