@@ -62,6 +62,22 @@ static uint32_t fnv1a(const unsigned char *p, size_t n)
    part of compiling large models. */
 static void emit_bytes(Out *o, const unsigned char *p, int64_t n)
 {
+	/* each byte's spelling: itself, or a 3-digit octal escape (never followed by a
+	   digit that would extend it); table-driven, this is most of a big model's text */
+	char spell[256][4];
+	unsigned char len[256];
+	for (int c = 0; c < 256; c++) {
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
+			spell[c][0] = (char)c;
+			len[c] = 1;
+		} else {
+			spell[c][0] = '\\';
+			spell[c][1] = (char)('0' + (c >> 6));
+			spell[c][2] = (char)('0' + ((c >> 3) & 7));
+			spell[c][3] = (char)('0' + (c & 7));
+			len[c] = 4;
+		}
+	}
 	char line[4 * 96 + 16];
 	int64_t i = 0;
 	do {
@@ -70,16 +86,9 @@ static void emit_bytes(Out *o, const unsigned char *p, int64_t n)
 		line[k++] = '"';
 		for (; i < n && col < 96; i++) {
 			unsigned char c = p[i];
-			if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?') {
-				line[k++] = (char)c;
-				col++;
-			} else {
-				line[k++] = '\\';
-				line[k++] = (char)('0' + (c >> 6));
-				line[k++] = (char)('0' + ((c >> 3) & 7));
-				line[k++] = (char)('0' + (c & 7));
-				col += 4;
-			}
+			memcpy(line + k, spell[c], 4);
+			k += len[c];
+			col += len[c];
 		}
 		line[k++] = '"';
 		if (i < n)
@@ -656,9 +665,11 @@ int cg_emit(const Graph *g, const Options *opt, const char *header_name, Out *c,
 	   once (about 3 characters a byte) rather than copy the text at every doubling */
 	size_t cbytes = 0;
 	for (uint32_t v = 0; v < g->nvalues; v++)
-		if (need[v] && ir_value(g, v)->data && !cg.bin)
-			cbytes += (size_t)ir_storage_bytes(ir_value(g, v));
-	if (!c->sink)
+		if (need[v] && ir_value(g, v)->data)
+			cbytes += (size_t)ir_storage_bytes(ir_value(g, v)) + WEIGHTS_ALIGN;
+	if (cg.bin)
+		out_reserve(cg.bin, cbytes); /* the image, with its alignment gaps */
+	else if (!c->sink)
 		out_reserve(c, cbytes * 3 + cbytes / 8 + 4096);
 	for (uint32_t v = 0; v < g->nvalues; v++)
 		if (need[v] && ir_value(g, v)->data) {

@@ -358,14 +358,14 @@ static int compare(Verify *v, const char *set, int k, const char *path, const Te
 			}
 			off += strlen((const char *)buf + off) + 1;
 		}
-		free(buf);
+		fe_free_file(buf, len);
 		printf("  %s: output %d: %s\n", set, k, rc ? "FAIL" : "ok");
 		return rc;
 	}
 	if ((int64_t)len != dtype_bytes(dt, n)) {
 		set_result(v, "wrong-result: %s output %d has %zu bytes, expected %lld", set, k, len,
 			   (long long)dtype_bytes(dt, n));
-		free(buf);
+		fe_free_file(buf, len);
 		return -1;
 	}
 	bool fl = dtype_info(dt)->is_float;
@@ -399,7 +399,7 @@ static int compare(Verify *v, const char *set, int k, const char *path, const Te
 			   dtype_get_f64(dt, want->data, bad));
 		rc = -1;
 	}
-	free(buf);
+	fe_free_file(buf, len);
 	return rc;
 }
 

@@ -80,7 +80,7 @@ static int tensor_of(const uint8_t *p, size_t len, const char *dir, Arena *a, Te
 	Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, len, p);
 	if (!tp)
 		return diag_error(d, "'%s' holds a tensor that is not a valid TensorProto", path);
-	int rc = fe_tensor_from_proto(tp, a, dir, t, d);
+	int rc = fe_tensor_from_proto(tp, a, dir, t, false, d);
 	onnx__tensor_proto__free_unpacked(tp, NULL);
 	return rc;
 }
@@ -204,6 +204,6 @@ int fe_load_data_file(const char *path, ValueType kind, Arena *a, DataValue *dv,
 		dir = ".";
 	int rc = kind == VT_SEQUENCE ? parse_sequence(buf, buf + len, dir, a, dv, path, d)
 				     : parse_optional(buf, buf + len, dir, a, dv, path, d);
-	free(buf);
+	fe_free_file(buf, len);
 	return rc;
 }

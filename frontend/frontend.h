@@ -40,8 +40,9 @@ int fe_load_data_file(const char *path, ValueType kind, Arena *a, DataValue *dv,
 int fe_model_io_kinds(const char *path, Arena *a, ValueType **in, int *nin, ValueType **out,
 		      int *nout, Diag *d);
 
-/* Reads a whole file into malloc'd memory; -1 with a diagnostic if it cannot or if it is
-   larger than max bytes. The caller frees *data. */
+/* Reads (or, when big, maps) a whole file; -1 with a diagnostic if it cannot or if it is
+   larger than max bytes. The caller releases *data with fe_free_file(*data, *len). */
 int fe_read_file(const char *path, int64_t max, unsigned char **data, size_t *len, Diag *d);
+void fe_free_file(unsigned char *data, size_t len);
 
 #endif

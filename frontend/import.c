@@ -25,6 +25,7 @@ typedef struct Importer {
 	const char *dir; /* model folder for external data */
 	const Onnx__ModelProto *model;
 	unsigned inline_seq; /* counter for unique names of inlined functions */
+	bool borrow;         /* model was unpacked into top's arena: tensors use raw_data in place */
 } Importer;
 
 /* A scope of name renames, used while inlining a function body. */
@@ -289,14 +290,15 @@ static int convert_attr(Importer *im, Graph *g, Attr *a, const Onnx__AttributePr
 		if (!ap->t)
 			return diag_error(d, "node '%s': attribute '%s' has no tensor", node, a->name);
 		a->tensor = arena_alloc(ar, sizeof(Tensor));
-		if (fe_tensor_from_proto(ap->t, ar, im->dir, a->tensor, d) < 0)
+		if (fe_tensor_from_proto(ap->t, ar, im->dir, a->tensor, im->borrow, d) < 0)
 			return -1;
 		break;
 	case AT_TENSORS:
 		a->n = ap->n_tensors;
 		a->tensors = arena_alloc(ar, (a->n + 1) * sizeof(Tensor));
 		for (size_t i = 0; i < a->n; i++)
-			if (fe_tensor_from_proto(ap->tensors[i], ar, im->dir, &a->tensors[i], d) < 0)
+			if (fe_tensor_from_proto(ap->tensors[i], ar, im->dir, &a->tensors[i], im->borrow,
+						 d) < 0)
 				return -1;
 		break;
 	case AT_GRAPH:
@@ -536,7 +538,7 @@ static int import_graph(Importer *im, Graph *g, const Onnx__GraphProto *gp, bool
 			return diag_error(d, "initializer '%s' is defined twice", tp->name);
 		uint32_t id = ir_add_value(g, tp->name);
 		Tensor t;
-		if (fe_tensor_from_proto(tp, g->arena, im->dir, &t, d) < 0)
+		if (fe_tensor_from_proto(tp, g->arena, im->dir, &t, im->borrow, d) < 0)
 			return -1;
 		Value *v = ir_value(g, id);
 		v->dtype = t.dtype;
@@ -663,19 +665,22 @@ Graph *fe_load_model(const char *path, const Options *opt, Diag *d)
 	if (fe_read_file(path, FE_MAX_FILE_BYTES, &buf, &len, d) < 0)
 		return NULL;
 	if (fe_check_nesting(buf, len, d) < 0) {
-		free(buf);
-		return NULL;
-	}
-	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
-	free(buf);
-	if (!m) {
-		diag_error(d, "not a valid ONNX model (the protobuf could not be parsed)");
+		fe_free_file(buf, len);
 		return NULL;
 	}
 	Graph *g = graph_new(path);
 	if (!g) {
-		onnx__model_proto__free_unpacked(m, NULL);
+		fe_free_file(buf, len);
 		diag_error(d, "out of memory");
+		return NULL;
+	}
+	/* unpacked into the graph's arena: initializers keep their raw_data in place */
+	ProtobufCAllocator al = fe_proto_allocator(g->arena);
+	Onnx__ModelProto *m = onnx__model_proto__unpack(&al, len, buf);
+	fe_free_file(buf, len);
+	if (!m) {
+		graph_free(g);
+		diag_error(d, "not a valid ONNX model (the protobuf could not be parsed)");
 		return NULL;
 	}
 	char *dir = arena_strdup(g->arena, path);
@@ -684,9 +689,8 @@ Graph *fe_load_model(const char *path, const Options *opt, Diag *d)
 		*slash = 0;
 	else
 		dir = ".";
-	Importer im = {g, opt, d, dir, m, 0};
-	int rc = import_model(&im, g, m);
-	onnx__model_proto__free_unpacked(m, NULL);
+	Importer im = {g, opt, d, dir, m, 0, true};
+	int rc = import_model(&im, g, m); /* m is freed with the arena */
 	if (rc < 0) {
 		graph_free(g);
 		return NULL;
@@ -701,11 +705,11 @@ int fe_model_inputs(const char *path, Arena *a, const char ***names, int *n, Dia
 	if (fe_read_file(path, FE_MAX_FILE_BYTES, &buf, &len, d) < 0)
 		return -1;
 	if (fe_check_nesting(buf, len, d) < 0) {
-		free(buf);
+		fe_free_file(buf, len);
 		return -1;
 	}
 	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
-	free(buf);
+	fe_free_file(buf, len);
 	if (!m || !m->graph) {
 		if (m)
 			onnx__model_proto__free_unpacked(m, NULL);
@@ -743,11 +747,11 @@ int fe_model_io_kinds(const char *path, Arena *a, ValueType **in, int *nin, Valu
 	if (fe_read_file(path, FE_MAX_FILE_BYTES, &buf, &len, d) < 0)
 		return -1;
 	if (fe_check_nesting(buf, len, d) < 0) {
-		free(buf);
+		fe_free_file(buf, len);
 		return -1;
 	}
 	Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, len, buf);
-	free(buf);
+	fe_free_file(buf, len);
 	if (!m || !m->graph) {
 		if (m)
 			onnx__model_proto__free_unpacked(m, NULL);

@@ -10,10 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__unix__)
+#include <sys/mman.h>
+#ifdef MAP_POPULATE
+#define FE_MAP_FLAGS MAP_POPULATE /* map the cached pages now, not by a fault each */
+#else
+#define FE_MAP_FLAGS 0
+#endif
+#endif
 
 #include "fe_internal.h"
 
 #define FE_MAX_DEPTH 64
+
+/* Files of at least this size are mapped, not read: their pages are the page cache's,
+   so a 100 MB model costs no copy and no fresh memory. (A file truncated by another
+   process while cnnc reads it would fault, as it would for any mapping reader.) */
+#define FE_MAP_MIN ((size_t)1 << 20)
 
 int fe_read_file(const char *path, int64_t max, unsigned char **data, size_t *len, Diag *d)
 {
@@ -29,7 +42,23 @@ int fe_read_file(const char *path, int64_t max, unsigned char **data, size_t *le
 	if (!f)
 		return diag_error(d, "cannot read '%s': %s", path, strerror(errno));
 	size_t n = (size_t)st.st_size;
-	unsigned char *p = malloc(n ? n : 1);
+	unsigned char *p = NULL;
+#if defined(__unix__)
+	if (n >= FE_MAP_MIN) {
+		void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE | FE_MAP_FLAGS, fileno(f), 0);
+		if (m == MAP_FAILED) /* e.g. a file system without mmap: read into a mapping */
+			m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		else
+			n = 0; /* nothing to read */
+		if (m == MAP_FAILED) {
+			fclose(f);
+			return diag_error(d, "out of memory reading '%s'", path);
+		}
+		p = m;
+	}
+#endif
+	if (!p)
+		p = malloc(n ? n : 1);
 	if (!p) {
 		fclose(f);
 		return diag_error(d, "out of memory reading '%s'", path);
@@ -37,12 +66,23 @@ int fe_read_file(const char *path, int64_t max, unsigned char **data, size_t *le
 	size_t got = n ? fread(p, 1, n, f) : 0;
 	fclose(f);
 	if (got != n) {
-		free(p);
+		fe_free_file(p, (size_t)st.st_size);
 		return diag_error(d, "cannot read '%s': short read", path);
 	}
 	*data = p;
-	*len = n;
+	*len = (size_t)st.st_size;
 	return 0;
+}
+
+void fe_free_file(unsigned char *data, size_t len)
+{
+#if defined(__unix__)
+	if (len >= FE_MAP_MIN) {
+		munmap(data, len);
+		return;
+	}
+#endif
+	free(data);
 }
 
 static int read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)

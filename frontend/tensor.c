@@ -91,8 +91,25 @@ static void unpack_bits(DType t, const uint8_t *src, uint8_t *dst, int64_t n)
 	}
 }
 
+static void *arena_pb_alloc(void *data, size_t size)
+{
+	return arena_alloc(data, size);
+}
+
+static void arena_pb_free(void *data, void *p)
+{
+	(void)data;
+	(void)p; /* the arena frees everything at once */
+}
+
+ProtobufCAllocator fe_proto_allocator(Arena *a)
+{
+	ProtobufCAllocator al = {arena_pb_alloc, arena_pb_free, a};
+	return al;
+}
+
 int fe_tensor_from_proto(const Onnx__TensorProto *tp, Arena *a, const char *dir, Tensor *t,
-			 Diag *d)
+			 bool borrow, Diag *d)
 {
 	const char *what = tp->name && *tp->name ? tp->name : "tensor";
 	char buf[300];
@@ -115,6 +132,16 @@ int fe_tensor_from_proto(const Onnx__TensorProto *tp, Arena *a, const char *dir,
 	int64_t bytes = n < 0 ? -1 : dtype_bytes(dt, n);
 	if (bytes < 0)
 		return diag_error(d, "%s: shape is too large", what);
+	bool external = tp->has_data_location &&
+			tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+	/* raw_data is little-endian; arena blocks are 64-byte aligned, so a borrowed
+	   buffer is as good as a copy (a 100 MB model need not be copied twice) */
+	if (borrow && !external && tp->has_raw_data && dt != DT_STRING && !sub_byte_bits(dt) &&
+	    (int64_t)tp->raw_data.len == bytes && bytes > 0 &&
+	    (uintptr_t)tp->raw_data.data % 64 == 0) {
+		t->data = tp->raw_data.data;
+		return 0;
+	}
 	t->data = arena_alloc(a, (size_t)bytes);
 	if (!t->data)
 		return diag_error(d, "%s: out of memory", what);
@@ -131,8 +158,6 @@ int fe_tensor_from_proto(const Onnx__TensorProto *tp, Arena *a, const char *dir,
 	}
 	int bits = sub_byte_bits(dt);
 	int64_t stored = bits ? (n * bits + 7) / 8 : bytes; /* bytes on the wire */
-	bool external = tp->has_data_location &&
-			tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
 	if (external || tp->has_raw_data) {
 		uint8_t *src;
 		if (external) {
@@ -206,7 +231,7 @@ int fe_load_tensor_file(const char *path, Arena *a, Tensor *t, const char **name
 	if (fe_read_file(path, FE_MAX_FILE_BYTES, &buf, &len, d) < 0)
 		return -1;
 	Onnx__TensorProto *tp = onnx__tensor_proto__unpack(NULL, len, buf);
-	free(buf);
+	fe_free_file(buf, len);
 	if (!tp)
 		return diag_error(d, "'%s' is not a valid TensorProto", path);
 	char dir[PATH_MAX];
@@ -216,7 +241,7 @@ int fe_load_tensor_file(const char *path, Arena *a, Tensor *t, const char **name
 		*slash = 0;
 	else
 		snprintf(dir, sizeof dir, ".");
-	int rc = fe_tensor_from_proto(tp, a, dir, t, d);
+	int rc = fe_tensor_from_proto(tp, a, dir, t, false, d);
 	if (rc == 0 && name)
 		*name = arena_strdup(a, tp->name ? tp->name : "");
 	onnx__tensor_proto__free_unpacked(tp, NULL);

@@ -183,6 +183,17 @@ uint32_t ir_add_const(Graph *g, const char *hint, DType dt, const Shape *s, cons
 	return id;
 }
 
+uint32_t ir_adopt_const(Graph *g, const char *hint, DType dt, const Shape *s, void *data)
+{
+	uint32_t id = ir_add_temp(g, hint);
+	Value *v = ir_value(g, id);
+	v->dtype = dt;
+	v->shape = *s;
+	v->typed = true;
+	v->data = data;
+	return id;
+}
+
 void ir_kill_node(Graph *g, uint32_t id)
 {
 	Node *n = ir_node(g, id);

@@ -29,9 +29,15 @@ void arena_free(Arena *a);
 /* Returns zeroed memory aligned to 64 bytes, owned by the arena; NULL only when out of memory. */
 void *arena_alloc(Arena *a, size_t size);
 char *arena_strdup(Arena *a, const char *s);
+/* True if p points into memory handed out by a (so the graph may write it). */
+bool arena_owns(const Arena *a, const void *p);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 void *arena_memdup(Arena *a, const void *p, size_t size);
 char *arena_printf(Arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A zeroed block of size bytes, 64-byte aligned, backed by huge pages where the OS
+   offers them (for big buffers outside an arena); free with mem_big_free(). */
+void *mem_big_alloc(size_t size);
+void mem_big_free(void *p);
 
 /* ---------------------------------------------------------------- diag.c */
 /* Diagnostics: library code never prints or exits; it records here and returns -1. */
@@ -275,6 +281,9 @@ uint32_t ir_add_node(Graph *g, OpKind op, const char *name, const uint32_t *inpu
 		     const uint32_t *outputs, int noutputs);
 /* Adds a constant value holding a copy of data. */
 uint32_t ir_add_const(Graph *g, const char *hint, DType dt, const Shape *s, const void *data);
+/* The same without a copy: data must come from g's arena (64-byte aligned, and at least
+   the value's bytes); the constant takes it as it is. */
+uint32_t ir_adopt_const(Graph *g, const char *hint, DType dt, const Shape *s, void *data);
 /* Marks node id dead (OP_NOP, no outputs); ir_compact() drops it. */
 void ir_kill_node(Graph *g, uint32_t id);
 /* Removes OP_NOP nodes and unreferenced values are kept (ids of values stay valid). */

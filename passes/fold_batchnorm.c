@@ -54,13 +54,14 @@ static int rewrite(Graph *g, uint32_t conv, const float *s, const float *t, int6
 	Node *n = ir_node(g, conv);
 	const Value *w = ir_value(g, n->inputs[1]);
 	int64_t per = ir_numel(w) / m;
-	float *nw = malloc((size_t)ir_numel(w) * sizeof(float));
-	float *nb = malloc((size_t)m * sizeof(float));
-	if (!nw || !nb) {
-		free(nw);
-		free(nb);
+	/* a weight only this Conv reads is scaled where it lies (a big model's weights
+	   are not copied again); the folded value still gets its own name */
+	bool inplace = g->nsubgraphs == 0 && ir_use_count(g, n->inputs[1]) == 1 &&
+		       arena_owns(g->arena, w->data);
+	float *nw = inplace ? w->data : arena_alloc(g->arena, (size_t)ir_numel(w) * sizeof(float));
+	float *nb = arena_alloc(g->arena, (size_t)m * sizeof(float));
+	if (!nw || !nb)
 		return diag_error(d, "out of memory");
-	}
 	const float *ow = w->data;
 	const float *ob = ir_has_in(n, 2) ? ir_value(g, n->inputs[2])->data : NULL;
 	for (int64_t o = 0; o < m; o++) {
@@ -71,12 +72,10 @@ static int rewrite(Graph *g, uint32_t conv, const float *s, const float *t, int6
 	}
 	char hint[256];
 	snprintf(hint, sizeof hint, "%s_folded", w->name);
-	uint32_t wid = ir_add_const(g, hint, DT_FLOAT, &w->shape, nw);
+	uint32_t wid = ir_adopt_const(g, hint, DT_FLOAT, &w->shape, nw);
 	Shape bs = {1, {m}};
 	snprintf(hint, sizeof hint, "%s_bias_folded", ir_node(g, conv)->name);
-	uint32_t bid = ir_add_const(g, hint, DT_FLOAT, &bs, nb);
-	free(nw);
-	free(nb);
+	uint32_t bid = ir_adopt_const(g, hint, DT_FLOAT, &bs, nb);
 	n = ir_node(g, conv);
 	uint32_t ins[3] = {n->inputs[0], wid, bid};
 	n->inputs = arena_memdup(g->arena, ins, sizeof ins);

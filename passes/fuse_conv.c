@@ -75,9 +75,9 @@ static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
 	Shape sw = {1, {nw}}, sb = {1, {nb}};
 	char hint[256];
 	snprintf(hint, sizeof hint, "%s_packed", ir_value(g, w)->name);
-	uint32_t wp = ir_add_const(g, hint, DT_FLOAT, &sw, pw);
+	uint32_t wp = ir_adopt_const(g, hint, DT_FLOAT, &sw, pw);
 	snprintf(hint, sizeof hint, "%s_bias", ir_node(g, id)->name);
-	uint32_t bp = ir_add_const(g, hint, DT_FLOAT, &sb, pb);
+	uint32_t bp = ir_adopt_const(g, hint, DT_FLOAT, &sb, pb);
 	const char *name = ir_node(g, id)->name;
 	int opset = ir_node(g, id)->opset;
 	for (int k = 0; k < ndead; k++)

@@ -108,9 +108,9 @@ static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
 	char hint[256];
 	snprintf(hint, sizeof hint, "%s_packed", b->name);
 	Shape ps = {1, {count}}, bs = {1, {np}};
-	uint32_t wp = ir_add_const(g, hint, DT_FLOAT, &ps, packed);
+	uint32_t wp = ir_adopt_const(g, hint, DT_FLOAT, &ps, packed);
 	snprintf(hint, sizeof hint, "%s_bias", name);
-	uint32_t bp = ir_add_const(g, hint, DT_FLOAT, &bs, bias);
+	uint32_t bp = ir_adopt_const(g, hint, DT_FLOAT, &bs, bias);
 	for (int i = 0; i < ndead; i++)
 		ir_kill_node(g, dead[i]);
 	uint32_t ins[3] = {x, wp, bp};
