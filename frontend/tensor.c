@@ -93,7 +93,7 @@ static void unpack_bits(DType t, const uint8_t *src, uint8_t *dst, int64_t n)
 
 static void *arena_pb_alloc(void *data, size_t size)
 {
-	return arena_alloc(data, size);
+	return size < 64 ? arena_alloc_small(data, size) : arena_alloc(data, size);
 }
 
 static void arena_pb_free(void *data, void *p)

@@ -142,6 +142,29 @@ void arena_free(Arena *a)
 	free(a);
 }
 
+/* size bytes (at most CHUNK_SIZE / 4) at a multiple of align from the current chunk */
+static void *small_alloc(Arena *a, size_t size, size_t align)
+{
+	size_t at = a->head ? (a->head->used + align - 1) / align * align : 0;
+	if (!a->head || a->head->cap < at || a->head->cap - at < size) {
+		Chunk *c = chunk_new(CHUNK_SIZE);
+		if (!c)
+			return NULL;
+		c->next = a->head;
+		a->head = c;
+		at = 0;
+	}
+	a->head->used = at + size;
+	return a->head->mem + at; /* chunks start zeroed and are never reused */
+}
+
+void *arena_alloc_small(Arena *a, size_t size)
+{
+	if (size > CHUNK_SIZE / 4)
+		return arena_alloc(a, size);
+	return small_alloc(a, size ? (size + 15) / 16 * 16 : 16, 16);
+}
+
 void *arena_alloc(Arena *a, size_t size)
 {
 	if (size == 0)
@@ -163,16 +186,7 @@ void *arena_alloc(Arena *a, size_t size)
 		a->big->used += size;
 		return p; /* zeroed by calloc or mmap */
 	}
-	if (!a->head || a->head->cap - a->head->used < size) {
-		Chunk *c = chunk_new(CHUNK_SIZE);
-		if (!c)
-			return NULL;
-		c->next = a->head;
-		a->head = c;
-	}
-	void *p = a->head->mem + a->head->used;
-	a->head->used += size;
-	return p; /* chunks start zeroed and are never reused */
+	return small_alloc(a, size, ALIGN);
 }
 
 static bool chain_owns(const Chunk *c, uintptr_t p)

@@ -28,6 +28,8 @@ Arena *arena_new(void);
 void arena_free(Arena *a);
 /* Returns zeroed memory aligned to 64 bytes, owned by the arena; NULL only when out of memory. */
 void *arena_alloc(Arena *a, size_t size);
+/* Zeroed memory aligned to 16 bytes, for many small pieces (parsed protobuf). */
+void *arena_alloc_small(Arena *a, size_t size);
 char *arena_strdup(Arena *a, const char *s);
 /* True if p points into memory handed out by a (so the graph may write it). */
 bool arena_owns(const Arena *a, const void *p);
