@@ -12,12 +12,37 @@
  *   after:  n5 FusedConv(%5, %wpacked, %bpacked, %2) -> %8 {act=relu, residual=1}
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../codegen/ops/conv_blocked.h"
 #include "passes.h"
 
-static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
+/* w's weights packed for p: written over w's own bytes when only this Conv reads w
+   (uses[w] == 1) and they fit, so a big model's weights are not copied once more
+   (the packing goes through a scratch arena whose pages the next Conv reuses);
+   otherwise into new memory of the graph. */
+static float *pack_weights(Graph *g, const BlockedConv *p, uint32_t w, const int *uses,
+			   int64_t *count)
+{
+	Value *wv = ir_value(g, w);
+	Arena *tmp = arena_new();
+	float *pw = tmp ? cb_pack_weights(tmp, p, wv->data, count) : NULL;
+	if (!pw) {
+		arena_free(tmp);
+		return NULL;
+	}
+	size_t bytes = (size_t)*count * sizeof(float);
+	bool reuse = uses && uses[w] == 1 && bytes <= (size_t)ir_bytes(wv) &&
+		     arena_owns(g->arena, wv->data);
+	float *out = reuse ? wv->data : arena_alloc(g->arena, bytes);
+	if (out)
+		memcpy(out, pw, bytes);
+	arena_free(tmp);
+	return out;
+}
+
+static int fuse_one(Graph *g, uint32_t id, const Options *opt, const int *uses, Diag *d)
 {
 	int64_t vl = opt ? opt->vector_width : 0;
 	int64_t b = vl ? vl : 8;
@@ -66,9 +91,9 @@ static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
 		end = ir_node(g, c)->outputs[0];
 	}
 	p.residual = residual != IR_NONE;
-	const Value *wv = ir_value(g, w), *bv = bias != IR_NONE ? ir_value(g, bias) : NULL;
+	const Value *bv = bias != IR_NONE ? ir_value(g, bias) : NULL;
 	int64_t nw, nb;
-	float *pw = cb_pack_weights(g->arena, &p, wv->data, &nw);
+	float *pw = pack_weights(g, &p, w, uses, &nw);
 	float *pb = cb_pack_bias(g->arena, &p, bv ? bv->data : NULL, &nb);
 	if (!pw || !pb)
 		return diag_error(d, "out of memory");
@@ -105,9 +130,23 @@ static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
 
 int pass_fuse_conv(Graph *g, const Options *opt, Diag *d)
 {
-	for (uint32_t i = 0; i < g->nnodes; i++)
-		if (ir_node(g, i)->op == OP_CONV && fuse_one(g, i, opt, d) < 0)
-			return -1;
-	ir_compact(g);
-	return 0;
+	/* readers of each value (graph outputs count); NULL: no weight is overwritten
+	   (a subgraph may read the main graph's values, and it is not counted here) */
+	int *uses = g->nsubgraphs ? NULL : calloc(g->nvalues + 1, sizeof *uses);
+	if (uses) {
+		for (uint32_t i = 0; i < g->nnodes; i++)
+			for (int k = 0; k < g->nodes[i].ninputs; k++)
+				if (g->nodes[i].inputs[k] != IR_NONE)
+					uses[g->nodes[i].inputs[k]]++;
+		for (int k = 0; k < g->noutputs; k++)
+			uses[g->outputs[k]]++;
+	}
+	int rc = 0;
+	for (uint32_t i = 0; i < g->nnodes && rc == 0; i++)
+		if (ir_node(g, i)->op == OP_CONV && fuse_one(g, i, opt, uses, d) < 0)
+			rc = -1;
+	free(uses);
+	if (rc == 0)
+		ir_compact(g);
+	return rc;
 }
