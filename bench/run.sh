@@ -55,28 +55,28 @@ done
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
-table="| model | cnnc ms | ORT ms | cnnc/ORT | cnnc/ORT CPU time | GFLOP/s | % peak | workspace (bound) | code | weights | RSS cnnc | RSS ORT | cnnc s | clang -O2 s |"
+table="| model | cnnc ms | ORT ms | cnnc/ORT | cnnc/ORT CPU time | GFLOP/s | % peak | workspace (bound) | code | weights | RSS cnnc | RSS ORT | cnnc s (CPU) | clang -O2 s |"
 sep="|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 rows=()
 for m in "${models[@]}"; do
 	onnx=$out/models/$m.onnx
 	dir=$out/$m
 	mkdir -p "$dir"
-	t0=$(date +%s.%N)
 	# symbolic dims (batch) are 1
 	dims=$($PY -c "import onnx
 m = onnx.load('$onnx', load_external_data=False)
 print(' '.join('--dim %s=1' % d.dim_param for i in m.graph.input
                for d in i.type.tensor_type.shape.dim if d.dim_param))")
+	# cnnc's own time: wall, and CPU (user + system) in parentheses
+	TIMEFORMAT='%R %U %S'
 	# shellcheck disable=SC2086
-	"$cnnc" -v $dims "$onnx" -o "$dir/model.c" --name model 2> "$dir/cnnc.log" || {
+	{ time "$cnnc" -v $dims "$onnx" -o "$dir/model.c" --name model 2> "$dir/cnnc.log"; } 2> "$dir/cnnc.rusage" || {
 		echo "$m: cnnc failed: $(tail -n1 "$dir/cnnc.log")"; rows+=("| $m | cnnc failed | | | | | | | | | | | | |"); continue; }
-	t1=$(date +%s.%N)
-	cnnc_s=$(echo "$t1 - $t0" | bc)
+	cnnc_s=$(awk '{printf "%.2f (%.2f)", $1, $2 + $3}' "$dir/cnnc.rusage")
 	t0=$(date +%s.%N)
 	$CC -O2 -c "$dir/model.c" -o "$dir/model_O2.o"
 	t1=$(date +%s.%N)
-	clang_s=$(echo "$t1 - $t0" | bc)
+	clang_s=$(echo "$t1 - $t0" | bc | awk '{printf "%.2f", $1}')
 	$CC -O3 -march=native -ffp-contract=fast -c "$dir/model.c" -o "$dir/model.o"
 	$CC -O2 -I"$dir" bench/bench.c "$dir/model.o" -o "$dir/bench" -lm
 	$PY -c "import numpy as np, onnx, sys
