@@ -16,6 +16,9 @@
  *   Concat, Sigmoid, LeakyRelu: a 256-entry table made at compile time from
  *          dequantize -> f -> rint(v / sy) + zy (inputs whose scale and zero point
  *          equal the output's are copied)
+ * QLut (internal, made by fold_qdq): y = table[x] for an 8-bit x and a constant
+ * 256-entry table of y's type indexed by x's byte, the exact form of any float
+ * elementwise function between DequantizeLinear and QuantizeLinear.
  * Scales and zero points must be constant scalars (ORT requires it for most).
  * Statements are split so no compiler fuses a multiply and an add.
  */
@@ -447,6 +450,29 @@ static int cat_emit(Emit *e)
 	return 0;
 }
 
+/* ------------------------------------------------------------ QLut */
+
+/* inputs X (int8/uint8), T (constant int8/uint8 [256]) */
+static int lut_infer(Graph *g, Node *n, Diag *d)
+{
+	if (op_check_arity(g, n, 2, 2, 2, d) < 0 || op_check_dtype(g, n, 0, q8_types, d) < 0 ||
+	    op_check_dtype(g, n, 1, q8_types, d) < 0)
+		return -1;
+	const Value *x = op_in(g, n, 0), *t = op_in(g, n, 1);
+	if (!t->data || ir_numel(t) != 256)
+		return ir_node_error(d, g, n, "the table must be a constant of 256 entries");
+	op_set_out(g, n, 0, t->dtype, &x->shape);
+	return 0;
+}
+
+static int qlut_emit(Emit *e)
+{
+	const Value *x = op_in(e->g, e->n, 0);
+	out_line(e->o, "for (int64_t i = 0; i < %lld; i++)", (long long)ir_numel(x));
+	out_line(e->o, "\ty0[i] = x1[(uint8_t)x0[i]];");
+	return 0;
+}
+
 const OpDef opdef_QLINEARADD = {bin_infer, NULL, bin_emit_top, NULL, 0};
 const OpDef opdef_QLINEARMUL = {bin_infer, NULL, bin_emit_top, NULL, 0};
 const OpDef opdef_QLINEARSIGMOID = {unary_infer, NULL, lut_emit, NULL, 0};
@@ -454,3 +480,4 @@ const OpDef opdef_QLINEARLEAKYRELU = {unary_infer, NULL, lut_emit, NULL, 0};
 const OpDef opdef_QLINEARGLOBALAVERAGEPOOL = {gap_infer, NULL, gap_emit, NULL, 0};
 const OpDef opdef_QLINEARAVERAGEPOOL = {avg_infer, NULL, avg_emit, NULL, 0};
 const OpDef opdef_QLINEARCONCAT = {cat_infer, NULL, cat_emit, NULL, 0};
+const OpDef opdef_QLUT = {lut_infer, NULL, qlut_emit, NULL, OPF_INPLACE};
