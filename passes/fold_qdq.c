@@ -471,7 +471,33 @@ static int lut_or_alias(Graph *g, uint32_t qn, uint32_t src, const QEnd *x, cons
 	return become(g, qn, OP_QLUT, ins, 2, y->q, d);
 }
 
-/* DQ -> Add|Mul -> Q into QLinearAdd|QLinearMul (ORT's QDQ fusion does the same). */
+/* ORT's x86 QDQ fusion runs int8 Add, Mul and the average pools as integer kernels
+   only after rewriting int8 Q -> DQ pairs to uint8 (zero points + 128), so only
+   where every input comes from such a pair (a node's output, not a graph input or a
+   constant) and y goes only to DequantizeLinear nodes; elsewhere it runs them in
+   float, and so does cnnc. */
+static bool int8_pairs(const Graph *g, const QEnd *ins, int nin, const QEnd *y)
+{
+	uint32_t users[16];
+	if (y->p.t != DT_INT8)
+		return true;
+	for (int i = 0; i < nin; i++) {
+		const Value *q = ir_value(g, ins[i].q);
+		if (q->data || q->producer == IR_NONE)
+			return false;
+	}
+	int nu = ir_consumers(g, y->q, users, 16);
+	if (nu < 1 || nu > 16 || ir_value(g, y->q)->is_output)
+		return false;
+	for (int i = 0; i < nu; i++)
+		if (ir_node(g, users[i])->op != OP_DEQUANTIZELINEAR)
+			return false;
+	return true;
+}
+
+/* DQ -> Add|Mul -> Q into QLinearAdd|QLinearMul (ORT's QDQ fusion does the same).
+   A constant input stays float: ORT's QLinearAdd with a constant operand rounds as
+   the float graph does, not as its kernel on two tensors. */
 static int fold_binary(Graph *g, uint32_t id, int *count, Diag *d)
 {
 	const Node *n = ir_node(g, id);
@@ -479,13 +505,19 @@ static int fold_binary(Graph *g, uint32_t id, int *count, Diag *d)
 	if (n->ninputs != 2 || !dq_end(g, n->inputs[0], &a) || !dq_end(g, n->inputs[1], &b))
 		return 0;
 	uint32_t qn = q_end(g, n->outputs[0], IR_NONE, &y);
-	if (qn == IR_NONE || a.p.t != y.p.t || b.p.t != y.p.t)
+	QEnd ab[2] = {a, b};
+	if (qn == IR_NONE || a.p.t != y.p.t || b.p.t != y.p.t || ir_value(g, a.q)->data ||
+	    ir_value(g, b.q)->data || !int8_pairs(g, ab, 2, &y))
 		return 0;
 	OpKind op = n->op == OP_ADD ? OP_QLINEARADD : OP_QLINEARMUL;
 	uint32_t ins[8] = {a.q, a.s, a.z, b.q, b.s, b.z, y.s, y.z};
 	ir_kill_node(g, qn);
 	(*count)++;
-	return become(g, id, op, ins, y.z == IR_NONE ? 7 : 8, y.q, d);
+	if (become(g, id, op, ins, y.z == IR_NONE ? 7 : 8, y.q, d) < 0)
+		return -1;
+	if (y.p.t == DT_INT8)
+		ir_set_attr_int(g, id, "u8_shift", 1);
+	return 0;
 }
 
 /* DQ -> AveragePool|GlobalAveragePool|Sigmoid|LeakyRelu -> Q into the QLinear op. */
@@ -500,8 +532,8 @@ static int fold_unary(Graph *g, uint32_t id, OpKind op, int *count, Diag *d)
 	if (qn == IR_NONE || x.p.t != y.p.t)
 		return 0;
 	const Value *xv = op_in(g, n, 0);
-	if ((op == OP_QLINEARAVERAGEPOOL || op == OP_QLINEARGLOBALAVERAGEPOOL) &&
-	    xv->shape.rank < 3)
+	bool pool = op == OP_QLINEARAVERAGEPOOL || op == OP_QLINEARGLOBALAVERAGEPOOL;
+	if (pool && (xv->shape.rank < 3 || !int8_pairs(g, &x, 1, &y)))
 		return 0;
 	size_t nd = ir_attr_ints(n, "dilations", &a);
 	for (size_t i = 0; i < nd; i++)
@@ -510,7 +542,11 @@ static int fold_unary(Graph *g, uint32_t id, OpKind op, int *count, Diag *d)
 	uint32_t ins[5] = {x.q, x.s, x.z, y.s, y.z};
 	ir_kill_node(g, qn);
 	(*count)++;
-	return become(g, id, op, ins, y.z == IR_NONE ? 4 : 5, y.q, d);
+	if (become(g, id, op, ins, y.z == IR_NONE ? 4 : 5, y.q, d) < 0)
+		return -1;
+	if (op == OP_QLINEARAVERAGEPOOL && y.p.t == DT_INT8)
+		ir_set_attr_int(g, id, "u8_shift", 1);
+	return 0;
 }
 
 /* DQ... -> Concat -> Q into QLinearConcat. */

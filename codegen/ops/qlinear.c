@@ -82,6 +82,20 @@ static float mul_ratio(QParam a, QParam b, QParam c)
 	return r / c.s;
 }
 
+/* Attribute u8_shift (set by fold_qdq on int8 nodes): compute as ORT does after its
+   QDQ int8 -> uint8 rewrite on x86, values and zero points moved up by 128, the
+   result moved back. Returns the shift (0 or 128) and moves the zero points. */
+static int u8_shift(const Node *n, DType t, QParam *a, QParam *b, QParam *c)
+{
+	if (t != DT_INT8 || !ir_attr_int(n, "u8_shift", 0))
+		return 0;
+	a->z += 128;
+	if (b)
+		b->z += 128;
+	c->z += 128;
+	return 128;
+}
+
 /* inputs A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp */
 static int bin_infer(Graph *g, Node *n, Diag *d)
 {
@@ -133,16 +147,18 @@ static int bin_emit(Emit *e)
 	    read_qparam(g, n, 6, 7, a->dtype, &pc, &d) < 0)
 		return -1;
 	Out *o = e->o;
+	int shift = u8_shift(n, a->dtype, &pa, &pb, &pc);
 	int loops = cg_loops(o, &y->shape, "i");
 	cg_bcast_index(&a->shape, &y->shape, "i", ia, sizeof ia);
 	cg_bcast_index(&b->shape, &y->shape, "i", ib, sizeof ib);
-	out_line(o, "const int32_t a = (int32_t)x0[%s], b = (int32_t)x3[%s];", ia, ib);
+	out_line(o, "const int32_t a = (int32_t)x0[%s] + %d, b = (int32_t)x3[%s] + %d;", ia, shift,
+		 ib, shift);
 	if (n->op == OP_QLINEARMUL) {
 		out_line(o, "const float p = (float)((a - %d) * (b - %d));", (int)pa.z, (int)pb.z);
 		out_line(o, "const float t = p * %s;", flit(mul_ratio(pa, pb, pc), l1, sizeof l1));
 		out_line(o, "const float r = nearbyintf(t + %d.0f);", (int)pc.z);
-		out_line(o, "y0[yi++] = (%s)rt_q_satf(r, %d, %d);", cg_ctype(y->dtype),
-			 (int)qlo(y->dtype), (int)qhi(y->dtype));
+		out_line(o, "y0[yi++] = (%s)(rt_q_satf(r, %d, %d) - %d);", cg_ctype(y->dtype),
+			 (int)qlo(y->dtype) + shift, (int)qhi(y->dtype) + shift, shift);
 	} else {
 		float ra = pa.s / pc.s, rb = pb.s / pc.s;
 		float za = ra * (float)pa.z, zb = rb * (float)pb.z;
@@ -157,7 +173,9 @@ static int bin_emit(Emit *e)
 			out_line(o, "const float t = t0 + fa;");
 		else
 			out_line(o, "const float t = t0 + fb;");
-		store_q(o, "y0[yi++]", y->dtype, "t", 0);
+		out_line(o, "y0[yi++] = (%s)(rt_q_satf(nearbyintf(t), %d, %d) - %d);",
+			 cg_ctype(y->dtype), (int)qlo(y->dtype) + shift, (int)qhi(y->dtype) + shift,
+			 shift);
 	}
 	cg_close(o, loops);
 	return 0;
@@ -361,9 +379,11 @@ static int avg_emit(Emit *e)
 		out_line(o, "const float avg = acc / %lld.0f;", (long long)ksz);
 	else
 		out_line(o, "const float avg = acc / (float)(%s);", cnt);
+	int shift = u8_shift(e->n, t, &px, NULL, &py);
 	out_line(o, "const float q = avg / %s;", flit(py.s, l1, sizeof l1));
 	out_line(o, "const float r = nearbyintf(q + %d.0f);", (int)py.z);
-	out_line(o, "y0[yi++] = (%s)rt_q_satf(r, %d, %d);", cg_ctype(t), (int)qlo(t), (int)qhi(t));
+	out_line(o, "y0[yi++] = (%s)(rt_q_satf(r, %d, %d) - %d);", cg_ctype(t), (int)qlo(t) + shift,
+		 (int)qhi(t) + shift, shift);
 	cg_close(o, w.nd + 1);
 	return 0;
 }
