@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""make_quant_models.py - int8 versions of make_models.py's small CNNs, in QDQ form.
+"""make_quant_models.py - int8 versions of make_models.py's small CNNs, in QDQ or QOperator form.
 
-    make_quant_models.py --out DIR [--type s8|u8] [NAME...]   write DIR/NAME_qdq_<type>.onnx
+    make_quant_models.py --out DIR [--type s8|u8] [--form qdq|qop] [NAME...]
+        write DIR/NAME_<form>_<type>.onnx (default: resnet8, mobilenetv1_025, dscnn)
 
 Builds the float model with make_models.py (which evaluates every tensor on its
 seeded calibration batch), folds BatchNormalization into the convolutions, and
@@ -15,7 +16,8 @@ quantizes it the way ONNX Runtime's static quantizer writes QDQ models:
     per tensor (MatMul); biases int32 with scale x_scale * w_scale and zero point 0;
   - the graph output stays float (DequantizeLinear, then Softmax where the float
     model has it).
-No onnxruntime python package is needed: calibration is make_models.py's numpy
+--form qop writes the same quantization (same scales) in QOperator form: see the
+QOperator class. No onnxruntime python package is needed: calibration is make_models.py's numpy
 evaluation. The bytes are deterministic (seeded, no timestamps).
 """
 import argparse

@@ -1,4 +1,5 @@
-/* fold_qdq.c - turns quantized Conv/MatMul/Gemm into integer kernels (QConvGemm).
+/* fold_qdq.c - turns a quantized graph into integer kernels: Conv/MatMul/Gemm into
+ * QConvGemm, Add/Mul/pools/Concat/activations/views into QLinear ops, QLut or 8-bit ops.
  *
  * Requires: shapes inferred; must run before eliminate_dead, because infer_shapes
  * folds DequantizeLinear of constant weights into float constants and leaves the DQ
@@ -17,6 +18,28 @@
  *   before: n1 DequantizeLinear(%xq,%s,%z) -> %x; n3 Conv(%x,%w) -> %c;
  *           n4 Relu(%c) -> %r; n5 QuantizeLinear(%r,%ys,%yz) -> %yq
  *   after:  n5 QConvGemm(%xq, %wpack, %c0, %mult) -> %yq {lo=yz, ...}
+ *
+ * Then the rest of a QDQ graph, per-tensor scales and zero points only (x, y int8 or
+ * uint8; the reference is ORT with all optimisations, its int8 execution):
+ *   DQ -> Add|Mul -> Q            QLinearAdd|QLinearMul (what ORT's QDQ fusion makes)
+ *   DQ -> AveragePool|GlobalAveragePool|Sigmoid|LeakyRelu -> Q   the QLinear op
+ *   DQ... -> Concat -> Q          QLinearConcat
+ *   DQ -> MaxPool|Reshape|Flatten|Transpose|Squeeze|Unsqueeze|Identity -> Q
+ *                                 the op on the 8-bit tensor (it commutes with the
+ *                                 monotonic DQ and Q), then a QLut when the params differ
+ *   DQ -> [Relu|Clip] -> Q        QLut: a 256-entry table of what float computes for
+ *                                 each input byte (exact by construction); nothing when
+ *                                 it is the identity
+ * ORT (x86) runs int8 Add/Mul/average pools in integer only after rewriting int8
+ * Q -> DQ pairs to uint8, so int8 ones fold only in that context (int8_pairs), with
+ * u8_shift reproducing the shifted rounding; Add/Mul with a constant operand stay
+ * float (ORT's kernel rounds those differently). Elsewhere the float ops stay.
+ *
+ *   before: n6 Add(%a, %b) -> %s; n7 QuantizeLinear(%s, %ss, %sz) -> %sq;
+ *           n8 DequantizeLinear(%sq, %ss, %sz) -> %d; n9 Relu(%d) -> %r;
+ *           n10 QuantizeLinear(%r, %rs, %rz) -> %rq      (%a, %b from DQ of %aq, %bq)
+ *   after:  n6 QLinearAdd(%aq, %as, %az, %bq, %bs, %bz, %ss, %sz) -> %sq;
+ *           n10 QLut(%sq, %qlut) -> %rq
  */
 #include <math.h>
 #include <stdio.h>
