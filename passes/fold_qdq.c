@@ -38,8 +38,8 @@
  *   before: n6 Add(%a, %b) -> %s; n7 QuantizeLinear(%s, %ss, %sz) -> %sq;
  *           n8 DequantizeLinear(%sq, %ss, %sz) -> %d; n9 Relu(%d) -> %r;
  *           n10 QuantizeLinear(%r, %rs, %rz) -> %rq      (%a, %b from DQ of %aq, %bq)
- *   after:  n6 QLinearAdd(%aq, %as, %az, %bq, %bs, %bz, %ss, %sz) -> %sq;
- *           n10 QLut(%sq, %qlut) -> %rq
+ *   after:  n6 QLinearAdd(%aq, %as, %az, %bq, %bs, %bz, %ss, %sz, %qlut) -> %rq {lut=1}
+ * (a QLut right after a QLinearAdd/QLinearMul goes into it).
  */
 #include <math.h>
 #include <stdio.h>
@@ -654,6 +654,39 @@ static int fold_lut(Graph *g, uint32_t id, int *count, Diag *d)
 	return lut_or_alias(g, qn, x.q, &x, &y, mn, mx, d);
 }
 
+/* A QLut whose input is only a QLinearAdd's or QLinearMul's output goes into that
+   node (input 8, attribute lut): one pass over the tensor instead of two. */
+static int fuse_lut(Graph *g, uint32_t id, Diag *d)
+{
+	const Node *n = ir_node(g, id);
+	uint32_t x = n->inputs[0], p = ir_value(g, x)->producer, users[16];
+	if (p == IR_NONE || ir_value(g, x)->is_output ||
+	    (ir_node(g, p)->op != OP_QLINEARADD && ir_node(g, p)->op != OP_QLINEARMUL))
+		return 0;
+	/* other readers may only be DequantizeLinear nodes left without users by the folds
+	   above: they go now, x goes with its producer's new output */
+	int nu = ir_consumers(g, x, users, 16);
+	if (nu < 1 || nu > 16)
+		return 0;
+	for (int i = 0; i < nu; i++) {
+		const Node *u = ir_node(g, users[i]);
+		if (users[i] != id && (u->op != OP_DEQUANTIZELINEAR || ir_value(g, u->outputs[0])->is_output ||
+				       ir_use_count(g, u->outputs[0]) > 0))
+			return 0;
+	}
+	const Node *pn = ir_node(g, p);
+	uint32_t ins[9], y = n->outputs[0];
+	for (int i = 0; i < 8; i++)
+		ins[i] = i < pn->ninputs ? pn->inputs[i] : IR_NONE;
+	ins[8] = n->inputs[1];
+	for (int i = 0; i < nu; i++)
+		ir_kill_node(g, users[i]);
+	if (become(g, p, ir_node(g, p)->op, ins, 9, y, d) < 0)
+		return -1;
+	ir_set_attr_int(g, p, "lut", 1);
+	return 0;
+}
+
 /* The patterns of this section at node id; counts folds in *count. */
 static int fold_other(Graph *g, uint32_t id, int *count, Diag *d)
 {
@@ -704,6 +737,9 @@ int pass_fold_qdq(Graph *g, const Options *opt, Diag *d)
 	}
 	for (uint32_t i = 0; i < g->nnodes; i++)
 		if (fold_other(g, i, &other, d) < 0)
+			return -1;
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		if (ir_node(g, i)->op == OP_QLUT && fuse_lut(g, i, d) < 0)
 			return -1;
 	if (qdq || qop || other) {
 		ir_compact(g);

@@ -96,14 +96,29 @@ static int u8_shift(const Node *n, DType t, QParam *a, QParam *b, QParam *c)
 	return 128;
 }
 
-/* inputs A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp */
+/* Stores q (in A's type) to y0, through the table of input 8 when attribute lut is set:
+   fold_qdq folds a following QLut (DQ -> Relu -> Q after the Add) in here. */
+static void store_lut(Out *o, const Node *n, DType yt)
+{
+	if (ir_attr_int(n, "lut", 0))
+		out_line(o, "y0[yi++] = x8[(uint8_t)q];");
+	else
+		out_line(o, "y0[yi++] = (%s)q;", cg_ctype(yt));
+}
+
+/* inputs A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp [, table (attribute lut)] */
 static int bin_infer(Graph *g, Node *n, Diag *d)
 {
 	QParam pa, pb, pc;
 	Shape out;
 	char s1[128], s2[128];
-	if (op_check_arity(g, n, 7, 8, 7, d) < 0 || op_check_dtype(g, n, 0, q8_types, d) < 0)
+	bool lut = ir_attr_int(n, "lut", 0) != 0;
+	if (op_check_arity(g, n, 7, lut ? 9 : 8, lut ? 9 : 7, d) < 0 ||
+	    op_check_dtype(g, n, 0, q8_types, d) < 0)
 		return -1;
+	if (lut && (op_check_dtype(g, n, 8, q8_types, d) < 0 || !op_in(g, n, 8)->data ||
+		    ir_numel(op_in(g, n, 8)) != 256))
+		return ir_node_error(d, g, n, "input 8 (table) must be a constant of 256 entries");
 	const Value *a = op_in(g, n, 0), *b = op_in(g, n, 3);
 	if (b->dtype != a->dtype)
 		return ir_node_error(d, g, n, "B is %s but A is %s", dtype_name(b->dtype),
@@ -116,7 +131,7 @@ static int bin_infer(Graph *g, Node *n, Diag *d)
 		return ir_node_error(d, g, n, "shapes %s and %s do not broadcast",
 				     shape_str(&a->shape, s1, sizeof s1),
 				     shape_str(&b->shape, s2, sizeof s2));
-	op_set_out(g, n, 0, a->dtype, &out);
+	op_set_out(g, n, 0, lut ? op_in(g, n, 8)->dtype : a->dtype, &out);
 	return 0;
 }
 
@@ -157,8 +172,9 @@ static int bin_emit(Emit *e)
 		out_line(o, "const float p = (float)((a - %d) * (b - %d));", (int)pa.z, (int)pb.z);
 		out_line(o, "const float t = p * %s;", flit(mul_ratio(pa, pb, pc), l1, sizeof l1));
 		out_line(o, "const float r = nearbyintf(t + %d.0f);", (int)pc.z);
-		out_line(o, "y0[yi++] = (%s)(rt_q_satf(r, %d, %d) - %d);", cg_ctype(y->dtype),
-			 (int)qlo(y->dtype) + shift, (int)qhi(y->dtype) + shift, shift);
+		out_line(o, "const int32_t q = rt_q_satf(r, %d, %d) - %d;", (int)qlo(a->dtype) + shift,
+			 (int)qhi(a->dtype) + shift, shift);
+		store_lut(o, n, y->dtype);
 	} else {
 		float ra = pa.s / pc.s, rb = pb.s / pc.s;
 		float za = ra * (float)pa.z, zb = rb * (float)pb.z;
@@ -173,9 +189,9 @@ static int bin_emit(Emit *e)
 			out_line(o, "const float t = t0 + fa;");
 		else
 			out_line(o, "const float t = t0 + fb;");
-		out_line(o, "y0[yi++] = (%s)(rt_q_satf(nearbyintf(t), %d, %d) - %d);",
-			 cg_ctype(y->dtype), (int)qlo(y->dtype) + shift, (int)qhi(y->dtype) + shift,
-			 shift);
+		out_line(o, "const int32_t q = rt_q_satf(nearbyintf(t), %d, %d) - %d;",
+			 (int)qlo(a->dtype) + shift, (int)qhi(a->dtype) + shift, shift);
+		store_lut(o, n, y->dtype);
 	}
 	cg_close(o, loops);
 	return 0;
