@@ -16,6 +16,9 @@
  *   Concat, Sigmoid, LeakyRelu: a 256-entry table made at compile time from
  *          dequantize -> f -> rint(v / sy) + zy (inputs whose scale and zero point
  *          equal the output's are copied)
+ * fold_qdq sets two attributes on the Add/Mul/AveragePool it makes: u8_shift (int8
+ * computed as ORT does after rewriting int8 to uint8) and lut (Add/Mul: the result
+ * goes through the 256-entry table of input 8).
  * QLut (internal, made by fold_qdq): y = table[x] for an 8-bit x and a constant
  * 256-entry table of y's type indexed by x's byte, the exact form of any float
  * elementwise function between DequantizeLinear and QuantizeLinear.
