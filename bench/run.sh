@@ -4,7 +4,8 @@
 #   bench/run.sh [--rounds R] [--runs K] [MODEL...]
 #
 # MODEL is a name of models/make_models.py, or NAME_qdq_u8 / NAME_qdq_s8 for its int8
-# QDQ form (models/make_quant_models.py; ORT runs it with its int8 kernels).
+# QDQ form, NAME_qop_u8 / NAME_qop_s8 for its QOperator form (QLinearConv, ...)
+# (models/make_quant_models.py; ORT runs both with its int8 kernels).
 #
 # For each model (default: the benchmark set below, made by models/make_models.py
 # with seeded weights): compile it with cnnc, build the C with clang -O3
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) rounds=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
-	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,17p' "$0"; exit 0 ;;
 	*) models+=("$1"); shift ;;
 	esac
 done
@@ -43,14 +44,15 @@ peak=$("$out/peak")
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 echo "machine: $cpu, single-core FMA peak $peak GFLOP/s (bench/peak.c)"
 
-# NAME_qdq_u8 / NAME_qdq_s8: the int8 QDQ form of NAME (models/make_quant_models.py)
+# NAME_{qdq,qop}_{u8,s8}: the int8 QDQ / QOperator form of NAME (models/make_quant_models.py)
 float_models=() ; quant=()
 for m in "${models[@]}"; do
-	case "$m" in *_qdq_u8|*_qdq_s8) quant+=("$m") ;; *) float_models+=("$m") ;; esac
+	case "$m" in *_qdq_u8|*_qdq_s8|*_qop_u8|*_qop_s8) quant+=("$m") ;; *) float_models+=("$m") ;; esac
 done
 [ ${#float_models[@]} -eq 0 ] || $PY models/make_models.py --out "$out/models" "${float_models[@]}" > /dev/null
 for m in "${quant[@]}"; do
-	$PY models/make_quant_models.py --out "$out/models" --type "${m##*_}" "${m%_qdq_*}" > /dev/null
+	form=${m%_*}; form=${form##*_}
+	$PY models/make_quant_models.py --out "$out/models" --type "${m##*_}" --form "$form" "${m%_q??_*}" > /dev/null
 done
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
@@ -95,7 +97,14 @@ np.random.default_rng(0).standard_normal(shape).astype(np.float32).tofile('$dir/
 	o_cpu=$(grep '^c ' "$dir/ort.times" | cut -d' ' -f2 | median)
 	c_rss=$(grep '^rss ' "$dir/cnnc.times" | cut -d' ' -f2 | sort -n | tail -n1)
 	o_rss=$(grep '^rss ' "$dir/ort.times" | cut -d' ' -f2 | sort -n | tail -n1)
-	macs=$($PY bench/flops.py "$onnx")
+	# flops.py needs ONNX shape inference, which stops at com.microsoft ops: a QOperator
+	# model counts as the float model it quantizes (the same convolutions and products)
+	case "$m" in
+	*_qop_*) [ -f "$out/models/${m%_qop_*}.onnx" ] ||
+		$PY models/make_models.py --out "$out/models" "${m%_qop_*}" > /dev/null
+		macs=$($PY bench/flops.py "$out/models/${m%_qop_*}.onnx") ;;
+	*) macs=$($PY bench/flops.py "$onnx") ;;
+	esac
 	gflops=$(echo "scale=2; 2 * $macs / ($c_ms * 1000000)" | bc)
 	pct=$(echo "scale=1; 100 * $gflops / $peak" | bc)
 	ratio=$(echo "scale=2; $c_ms / $o_ms" | bc)

@@ -1,4 +1,5 @@
-/* fold_qdq.c - turns quantized Conv/MatMul/Gemm into integer kernels (QConvGemm).
+/* fold_qdq.c - turns a quantized graph into integer kernels: Conv/MatMul/Gemm into
+ * QConvGemm, Add/Mul/pools/Concat/activations/views into QLinear ops, QLut or 8-bit ops.
  *
  * Requires: shapes inferred; must run before eliminate_dead, because infer_shapes
  * folds DequantizeLinear of constant weights into float constants and leaves the DQ
@@ -17,6 +18,28 @@
  *   before: n1 DequantizeLinear(%xq,%s,%z) -> %x; n3 Conv(%x,%w) -> %c;
  *           n4 Relu(%c) -> %r; n5 QuantizeLinear(%r,%ys,%yz) -> %yq
  *   after:  n5 QConvGemm(%xq, %wpack, %c0, %mult) -> %yq {lo=yz, ...}
+ *
+ * Then the rest of a QDQ graph, per-tensor scales and zero points only (x, y int8 or
+ * uint8; the reference is ORT with all optimisations, its int8 execution):
+ *   DQ -> Add|Mul -> Q            QLinearAdd|QLinearMul (what ORT's QDQ fusion makes)
+ *   DQ -> AveragePool|GlobalAveragePool|Sigmoid|LeakyRelu -> Q   the QLinear op
+ *   DQ... -> Concat -> Q          QLinearConcat
+ *   DQ -> MaxPool|Reshape|Flatten|Transpose|Squeeze|Unsqueeze|Identity -> Q
+ *                                 the op on the 8-bit tensor (it commutes with the
+ *                                 monotonic DQ and Q), then a QLut when the params differ
+ *   DQ -> [Relu|Clip] -> Q        QLut: a 256-entry table of what float computes for
+ *                                 each input byte (exact by construction); nothing when
+ *                                 it is the identity
+ * ORT (x86) runs int8 Add/Mul/average pools in integer only after rewriting int8
+ * Q -> DQ pairs to uint8, so int8 ones fold only in that context (int8_pairs), with
+ * u8_shift reproducing the shifted rounding; Add/Mul with a constant operand stay
+ * float (ORT's kernel rounds those differently). Elsewhere the float ops stay.
+ *
+ *   before: n6 Add(%a, %b) -> %s; n7 QuantizeLinear(%s, %ss, %sz) -> %sq;
+ *           n8 DequantizeLinear(%sq, %ss, %sz) -> %d; n9 Relu(%d) -> %r;
+ *           n10 QuantizeLinear(%r, %rs, %rz) -> %rq      (%a, %b from DQ of %aq, %bq)
+ *   after:  n6 QLinearAdd(%aq, %as, %az, %bq, %bs, %bz, %ss, %sz, %qlut) -> %rq {lut=1}
+ * (a QLut right after a QLinearAdd/QLinearMul goes into it).
  */
 #include <math.h>
 #include <stdio.h>
@@ -147,6 +170,27 @@ static int32_t quantize(float v, float s, int32_t z, int32_t lo, int32_t hi)
 	return q < (float)lo ? lo : q > (float)hi ? hi : (int32_t)q;
 }
 
+/* The clamp [mn, mx] of a float Relu or Clip (constant bounds); false otherwise. */
+static bool act_range(const Graph *g, const Node *a, float *mn, float *mx)
+{
+	*mn = -INFINITY;
+	*mx = INFINITY;
+	if (a->op == OP_RELU) {
+		*mn = 0;
+	} else if (a->opset < 11) {
+		*mn = (float)ir_attr_float(a, "min", -INFINITY);
+		*mx = (float)ir_attr_float(a, "max", INFINITY);
+	} else {
+		const Value *lo = op_in(g, a, 1), *hi = op_in(g, a, 2);
+		if ((lo && (!lo->data || lo->dtype != DT_FLOAT || ir_numel(lo) != 1)) ||
+		    (hi && (!hi->data || hi->dtype != DT_FLOAT || ir_numel(hi) != 1)))
+			return false;
+		*mn = lo ? ((const float *)lo->data)[0] : -INFINITY;
+		*mx = hi ? ((const float *)hi->data)[0] : INFINITY;
+	}
+	return op_in(g, a, 0)->dtype == DT_FLOAT && !isnan(*mn) && !isnan(*mx);
+}
+
 /* Follows out through an optional Relu/Clip to a QuantizeLinear; narrows the spec's
    clamp and returns the Q node (IR_NONE if the chain does not match). */
 static uint32_t match_output(Graph *g, uint32_t out, QGemmSpec *s, uint32_t *act)
@@ -156,19 +200,8 @@ static uint32_t match_output(Graph *g, uint32_t out, QGemmSpec *s, uint32_t *act
 	*act = IR_NONE;
 	if (c != IR_NONE && (ir_node(g, c)->op == OP_RELU || ir_node(g, c)->op == OP_CLIP)) {
 		const Node *a = ir_node(g, c);
-		if (a->op == OP_RELU) {
-			mn = 0;
-		} else if (a->opset < 11) {
-			mn = (float)ir_attr_float(a, "min", -INFINITY);
-			mx = (float)ir_attr_float(a, "max", INFINITY);
-		} else {
-			const Value *lo = op_in(g, a, 1), *hi = op_in(g, a, 2);
-			if ((lo && (!lo->data || lo->dtype != DT_FLOAT)) ||
-			    (hi && (!hi->data || hi->dtype != DT_FLOAT)))
-				return IR_NONE;
-			mn = lo ? ((const float *)lo->data)[0] : -INFINITY;
-			mx = hi ? ((const float *)hi->data)[0] : INFINITY;
-		}
+		if (!act_range(g, a, &mn, &mx))
+			return IR_NONE;
 		*act = c;
 		c = sole_user(g, a->outputs[0]);
 	}
@@ -350,9 +383,347 @@ static int fold_qlinear(Graph *g, uint32_t id, int *count, Diag *d)
 	return rewrite(g, id, xv, &s, NULL, 0, count, d);
 }
 
+/* ------------------------------------------------ Add, Mul, pools, Concat, Relu/Clip, views */
+
+/* One end of a pattern: an 8-bit tensor q with per-tensor scale s and zero point z
+   (value ids; z may be IR_NONE). */
+typedef struct QEnd {
+	uint32_t q, s, z;
+	QParams p;
+} QEnd;
+
+/* v = DequantizeLinear(q, s, z), per tensor, float out: fills e. */
+static bool dq_end(const Graph *g, uint32_t v, QEnd *e)
+{
+	uint32_t dq = producer_of(g, v, OP_DEQUANTIZELINEAR);
+	if (dq == IR_NONE)
+		return false;
+	const Node *n = ir_node(g, dq);
+	const Value *q = op_in(g, n, 0);
+	if (!is_q8(q->dtype) || op_outv(g, n, 0)->dtype != DT_FLOAT ||
+	    !read_params(g, n, 1, 2, q->dtype, &e->p) || e->p.count != 1)
+		return false;
+	e->q = n->inputs[0];
+	e->s = n->inputs[1];
+	e->z = ir_has_in(n, 2) ? n->inputs[2] : IR_NONE;
+	return true;
+}
+
+/* The per-tensor QuantizeLinear reading float q (the node: its input, when v is
+   IR_NONE) or the sole user of v; fills e with its output. IR_NONE if none. */
+static uint32_t q_end(const Graph *g, uint32_t v, uint32_t qn, QEnd *e)
+{
+	uint32_t c = qn != IR_NONE ? qn : sole_user(g, v);
+	if (c == IR_NONE || ir_node(g, c)->op != OP_QUANTIZELINEAR)
+		return IR_NONE;
+	const Node *n = ir_node(g, c);
+	const Value *y = op_outv(g, n, 0);
+	if (op_in(g, n, 0)->dtype != DT_FLOAT || !is_q8(y->dtype) ||
+	    !read_params(g, n, 1, 2, y->dtype, &e->p) || e->p.count != 1)
+		return IR_NONE;
+	e->q = n->outputs[0];
+	e->s = n->inputs[1];
+	e->z = ir_has_in(n, 2) ? n->inputs[2] : IR_NONE;
+	return c;
+}
+
+static bool same_params(const QEnd *a, const QEnd *b)
+{
+	return a->p.t == b->p.t && a->p.s[0] == b->p.s[0] && zp_at(&a->p, 0) == zp_at(&b->p, 0);
+}
+
+/* Node id becomes op(ins) -> out in place (keeping its attributes). */
+static int become(Graph *g, uint32_t id, OpKind op, const uint32_t *ins, int nin, uint32_t out,
+		  Diag *d)
+{
+	uint32_t *in = arena_memdup(g->arena, ins, (size_t)nin * sizeof *ins);
+	uint32_t *o = arena_memdup(g->arena, &out, sizeof out);
+	if (!in || !o)
+		return diag_error(d, "out of memory");
+	Node *n = ir_node(g, id);
+	n->op = op;
+	n->op_type = op_name(op);
+	n->domain = op_domain(op);
+	n->inputs = in;
+	n->ninputs = nin;
+	n->outputs = o;
+	n->noutputs = 1;
+	ir_value(g, out)->producer = id;
+	return 0;
+}
+
+/* The table of Q_y(clamp(DQ_x(b), mn, mx)) for every byte b of x: what float
+   DequantizeLinear -> Relu/Clip/nothing -> QuantizeLinear computes, element by element.
+   Sets *identity when it maps every value to itself. */
+static uint32_t lut_const(Graph *g, const QEnd *x, const QEnd *y, float mn, float mx,
+			  bool *identity)
+{
+	uint8_t tab[256];
+	float xs = x->p.s[0], ys = y->p.s[0];
+	int32_t xz = zp_at(&x->p, 0), yz = zp_at(&y->p, 0);
+	int32_t lo = y->p.t == DT_INT8 ? -128 : 0;
+	*identity = x->p.t == y->p.t;
+	for (int b = 0; b < 256; b++) {
+		int32_t q = x->p.t == DT_INT8 ? (int32_t)(int8_t)(uint8_t)b : b;
+		float v = (float)(q - xz) * xs;
+		if (v < mn)
+			v = mn;
+		if (v > mx)
+			v = mx;
+		int32_t r = quantize(v, ys, yz, lo, lo + 255);
+		tab[b] = (uint8_t)r;
+		*identity = *identity && r == q;
+	}
+	Shape sh = {1, {256}};
+	return ir_add_const(g, "qlut", y->p.t, &sh, tab);
+}
+
+/* Q node qn becomes QLut(src) -> y.q, or goes when the table is the identity and
+   y.q is no graph output (its users then read src). */
+static int lut_or_alias(Graph *g, uint32_t qn, uint32_t src, const QEnd *x, const QEnd *y,
+			float mn, float mx, Diag *d)
+{
+	bool identity;
+	uint32_t tab = lut_const(g, x, y, mn, mx, &identity);
+	if (identity && !ir_value(g, y->q)->is_output) {
+		ir_kill_node(g, qn);
+		ir_replace_uses(g, y->q, src);
+		return 0;
+	}
+	uint32_t ins[2] = {src, tab};
+	return become(g, qn, OP_QLUT, ins, 2, y->q, d);
+}
+
+/* ORT's x86 QDQ fusion runs int8 Add, Mul and the average pools as integer kernels
+   only after rewriting int8 Q -> DQ pairs to uint8 (zero points + 128), so only
+   where every input comes from such a pair (a node's output, not a graph input or a
+   constant) and y goes only to DequantizeLinear nodes; elsewhere it runs them in
+   float, and so does cnnc. */
+static bool int8_pairs(const Graph *g, const QEnd *ins, int nin, const QEnd *y)
+{
+	uint32_t users[16];
+	if (y->p.t != DT_INT8)
+		return true;
+	for (int i = 0; i < nin; i++) {
+		const Value *q = ir_value(g, ins[i].q);
+		if (q->data || q->producer == IR_NONE)
+			return false;
+	}
+	int nu = ir_consumers(g, y->q, users, 16);
+	if (nu < 1 || nu > 16 || ir_value(g, y->q)->is_output)
+		return false;
+	for (int i = 0; i < nu; i++)
+		if (ir_node(g, users[i])->op != OP_DEQUANTIZELINEAR)
+			return false;
+	return true;
+}
+
+/* DQ -> Add|Mul -> Q into QLinearAdd|QLinearMul (ORT's QDQ fusion does the same).
+   A constant input stays float: ORT's QLinearAdd with a constant operand rounds as
+   the float graph does, not as its kernel on two tensors. */
+static int fold_binary(Graph *g, uint32_t id, int *count, Diag *d)
+{
+	const Node *n = ir_node(g, id);
+	QEnd a, b, y;
+	if (n->ninputs != 2 || !dq_end(g, n->inputs[0], &a) || !dq_end(g, n->inputs[1], &b))
+		return 0;
+	uint32_t qn = q_end(g, n->outputs[0], IR_NONE, &y);
+	QEnd ab[2] = {a, b};
+	if (qn == IR_NONE || a.p.t != y.p.t || b.p.t != y.p.t || ir_value(g, a.q)->data ||
+	    ir_value(g, b.q)->data || !int8_pairs(g, ab, 2, &y))
+		return 0;
+	OpKind op = n->op == OP_ADD ? OP_QLINEARADD : OP_QLINEARMUL;
+	uint32_t ins[8] = {a.q, a.s, a.z, b.q, b.s, b.z, y.s, y.z};
+	ir_kill_node(g, qn);
+	(*count)++;
+	if (become(g, id, op, ins, y.z == IR_NONE ? 7 : 8, y.q, d) < 0)
+		return -1;
+	if (y.p.t == DT_INT8)
+		ir_set_attr_int(g, id, "u8_shift", 1);
+	return 0;
+}
+
+/* DQ -> AveragePool|GlobalAveragePool|Sigmoid|LeakyRelu -> Q into the QLinear op. */
+static int fold_unary(Graph *g, uint32_t id, OpKind op, int *count, Diag *d)
+{
+	const Node *n = ir_node(g, id);
+	const int64_t *a;
+	QEnd x, y;
+	if (!dq_end(g, n->inputs[0], &x) || n->noutputs != 1)
+		return 0;
+	uint32_t qn = q_end(g, n->outputs[0], IR_NONE, &y);
+	if (qn == IR_NONE || x.p.t != y.p.t)
+		return 0;
+	const Value *xv = op_in(g, n, 0);
+	bool pool = op == OP_QLINEARAVERAGEPOOL || op == OP_QLINEARGLOBALAVERAGEPOOL;
+	if (pool && (xv->shape.rank < 3 || !int8_pairs(g, &x, 1, &y)))
+		return 0;
+	size_t nd = ir_attr_ints(n, "dilations", &a);
+	for (size_t i = 0; i < nd; i++)
+		if (a[i] != 1)
+			return 0;
+	uint32_t ins[5] = {x.q, x.s, x.z, y.s, y.z};
+	ir_kill_node(g, qn);
+	(*count)++;
+	if (become(g, id, op, ins, y.z == IR_NONE ? 4 : 5, y.q, d) < 0)
+		return -1;
+	if (op == OP_QLINEARAVERAGEPOOL && y.p.t == DT_INT8)
+		ir_set_attr_int(g, id, "u8_shift", 1);
+	return 0;
+}
+
+/* DQ... -> Concat -> Q into QLinearConcat. */
+static int fold_concat(Graph *g, uint32_t id, int *count, Diag *d)
+{
+	const Node *n = ir_node(g, id);
+	QEnd x, y;
+	uint32_t qn = q_end(g, n->outputs[0], IR_NONE, &y);
+	if (qn == IR_NONE || n->ninputs < 1)
+		return 0;
+	int nin = 2 + 3 * n->ninputs;
+	uint32_t *ins = arena_alloc(g->arena, (size_t)nin * sizeof *ins);
+	if (!ins)
+		return diag_error(d, "out of memory");
+	ins[0] = y.s;
+	ins[1] = y.z;
+	for (int i = 0; i < n->ninputs; i++) {
+		if (!dq_end(g, n->inputs[i], &x) || x.p.t != y.p.t)
+			return 0;
+		ins[2 + 3 * i] = x.q;
+		ins[3 + 3 * i] = x.s;
+		ins[4 + 3 * i] = x.z;
+	}
+	ir_kill_node(g, qn);
+	(*count)++;
+	return become(g, id, OP_QLINEARCONCAT, ins, nin, y.q, d);
+}
+
+/* DQ -> MaxPool or a data movement op -> Q: the op runs on the 8-bit values (it
+   commutes with the monotonic DQ and Q), then a QLut requantizes when the scales or
+   zero points differ. */
+static int fold_movement(Graph *g, uint32_t id, int *count, Diag *d)
+{
+	Node *n = ir_node(g, id);
+	QEnd x, y;
+	if (!dq_end(g, n->inputs[0], &x) || (n->noutputs > 1 && n->outputs[1] != IR_NONE &&
+					       ir_use_count(g, n->outputs[1]) > 0))
+		return 0;
+	uint32_t qn = q_end(g, n->outputs[0], IR_NONE, &y);
+	if (qn == IR_NONE)
+		return 0;
+	n->inputs[0] = x.q;
+	n->noutputs = 1;
+	(*count)++;
+	if (same_params(&x, &y)) {
+		ir_kill_node(g, qn);
+		n = ir_node(g, id);
+		n->outputs[0] = y.q;
+		ir_value(g, y.q)->producer = id;
+		return 0;
+	}
+	uint32_t t = ir_add_temp(g, "q8");
+	Value *tv = ir_value(g, t);
+	tv->dtype = x.p.t;
+	tv->shape = ir_value(g, y.q)->shape;
+	tv->typed = true;
+	n = ir_node(g, id);
+	n->outputs[0] = t;
+	tv->producer = id;
+	return lut_or_alias(g, qn, t, &x, &y, -INFINITY, INFINITY, d);
+}
+
+/* DQ -> Relu|Clip -> Q, or DQ -> Q: one QLut (or nothing). */
+static int fold_lut(Graph *g, uint32_t id, int *count, Diag *d)
+{
+	const Node *n = ir_node(g, id);
+	QEnd x, y;
+	float mn = -INFINITY, mx = INFINITY;
+	uint32_t qn = id;
+	if (n->op != OP_QUANTIZELINEAR) {
+		if (!act_range(g, n, &mn, &mx))
+			return 0;
+		qn = q_end(g, n->outputs[0], IR_NONE, &y);
+	} else {
+		qn = q_end(g, IR_NONE, id, &y);
+	}
+	if (qn == IR_NONE || !dq_end(g, n->inputs[0], &x))
+		return 0;
+	if (qn != id)
+		ir_kill_node(g, id);
+	(*count)++;
+	return lut_or_alias(g, qn, x.q, &x, &y, mn, mx, d);
+}
+
+/* A QLut whose input is only a QLinearAdd's or QLinearMul's output goes into that
+   node (input 8, attribute lut): one pass over the tensor instead of two. */
+static int fuse_lut(Graph *g, uint32_t id, Diag *d)
+{
+	const Node *n = ir_node(g, id);
+	uint32_t x = n->inputs[0], p = ir_value(g, x)->producer, users[16];
+	if (p == IR_NONE || ir_value(g, x)->is_output ||
+	    (ir_node(g, p)->op != OP_QLINEARADD && ir_node(g, p)->op != OP_QLINEARMUL))
+		return 0;
+	/* other readers may only be DequantizeLinear nodes left without users by the folds
+	   above: they go now, x goes with its producer's new output */
+	int nu = ir_consumers(g, x, users, 16);
+	if (nu < 1 || nu > 16)
+		return 0;
+	for (int i = 0; i < nu; i++) {
+		const Node *u = ir_node(g, users[i]);
+		if (users[i] != id && (u->op != OP_DEQUANTIZELINEAR || ir_value(g, u->outputs[0])->is_output ||
+				       ir_use_count(g, u->outputs[0]) > 0))
+			return 0;
+	}
+	const Node *pn = ir_node(g, p);
+	uint32_t ins[9], y = n->outputs[0];
+	for (int i = 0; i < 8; i++)
+		ins[i] = i < pn->ninputs ? pn->inputs[i] : IR_NONE;
+	ins[8] = n->inputs[1];
+	for (int i = 0; i < nu; i++)
+		ir_kill_node(g, users[i]);
+	if (become(g, p, ir_node(g, p)->op, ins, 9, y, d) < 0)
+		return -1;
+	ir_set_attr_int(g, p, "lut", 1);
+	return 0;
+}
+
+/* The patterns of this section at node id; counts folds in *count. */
+static int fold_other(Graph *g, uint32_t id, int *count, Diag *d)
+{
+	switch (ir_node(g, id)->op) {
+	case OP_ADD:
+	case OP_MUL:
+		return fold_binary(g, id, count, d);
+	case OP_AVERAGEPOOL:
+		return fold_unary(g, id, OP_QLINEARAVERAGEPOOL, count, d);
+	case OP_GLOBALAVERAGEPOOL:
+		return fold_unary(g, id, OP_QLINEARGLOBALAVERAGEPOOL, count, d);
+	case OP_SIGMOID:
+		return fold_unary(g, id, OP_QLINEARSIGMOID, count, d);
+	case OP_LEAKYRELU:
+		return fold_unary(g, id, OP_QLINEARLEAKYRELU, count, d);
+	case OP_CONCAT:
+		return fold_concat(g, id, count, d);
+	case OP_MAXPOOL:
+	case OP_RESHAPE:
+	case OP_FLATTEN:
+	case OP_TRANSPOSE:
+	case OP_SQUEEZE:
+	case OP_UNSQUEEZE:
+	case OP_IDENTITY:
+		return fold_movement(g, id, count, d);
+	case OP_RELU:
+	case OP_CLIP:
+	case OP_QUANTIZELINEAR:
+		return fold_lut(g, id, count, d);
+	default:
+		return 0;
+	}
+}
+
 int pass_fold_qdq(Graph *g, const Options *opt, Diag *d)
 {
-	int qdq = 0, qop = 0;
+	int qdq = 0, qop = 0, other = 0;
 	(void)opt;
 	for (uint32_t i = 0; i < g->nnodes; i++) {
 		OpKind op = ir_node(g, i)->op;
@@ -364,11 +735,18 @@ int pass_fold_qdq(Graph *g, const Options *opt, Diag *d)
 		if (rc < 0)
 			return -1;
 	}
-	if (qdq || qop) {
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		if (fold_other(g, i, &other, d) < 0)
+			return -1;
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		if (ir_node(g, i)->op == OP_QLUT && fuse_lut(g, i, d) < 0)
+			return -1;
+	if (qdq || qop || other) {
 		ir_compact(g);
 		snprintf(g->note, sizeof g->note,
-			 "%d QDQ Conv/MatMul/Gemm and %d QLinearConv/QLinearMatMul -> QConvGemm", qdq,
-			 qop);
+			 "%d QDQ Conv/MatMul/Gemm and %d QLinearConv/QLinearMatMul -> QConvGemm, "
+			 "%d other QDQ patterns -> integer ops",
+			 qdq, qop, other);
 	}
 	return 0;
 }

@@ -16,6 +16,12 @@
  *   Concat, Sigmoid, LeakyRelu: a 256-entry table made at compile time from
  *          dequantize -> f -> rint(v / sy) + zy (inputs whose scale and zero point
  *          equal the output's are copied)
+ * fold_qdq sets two attributes on the Add/Mul/AveragePool it makes: u8_shift (int8
+ * computed as ORT does after rewriting int8 to uint8) and lut (Add/Mul: the result
+ * goes through the 256-entry table of input 8).
+ * QLut (internal, made by fold_qdq): y = table[x] for an 8-bit x and a constant
+ * 256-entry table of y's type indexed by x's byte, the exact form of any float
+ * elementwise function between DequantizeLinear and QuantizeLinear.
  * Scales and zero points must be constant scalars (ORT requires it for most).
  * Statements are split so no compiler fuses a multiply and an add.
  */
@@ -79,14 +85,43 @@ static float mul_ratio(QParam a, QParam b, QParam c)
 	return r / c.s;
 }
 
-/* inputs A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp */
+/* Attribute u8_shift (set by fold_qdq on int8 nodes): compute as ORT does after its
+   QDQ int8 -> uint8 rewrite on x86, values and zero points moved up by 128, the
+   result moved back. Returns the shift (0 or 128) and moves the zero points. */
+static int u8_shift(const Node *n, DType t, QParam *a, QParam *b, QParam *c)
+{
+	if (t != DT_INT8 || !ir_attr_int(n, "u8_shift", 0))
+		return 0;
+	a->z += 128;
+	if (b)
+		b->z += 128;
+	c->z += 128;
+	return 128;
+}
+
+/* Stores q (in A's type) to y0, through the table of input 8 when attribute lut is set:
+   fold_qdq folds a following QLut (DQ -> Relu -> Q after the Add) in here. */
+static void store_lut(Out *o, const Node *n, DType yt)
+{
+	if (ir_attr_int(n, "lut", 0))
+		out_line(o, "y0[yi++] = x8[(uint8_t)q];");
+	else
+		out_line(o, "y0[yi++] = (%s)q;", cg_ctype(yt));
+}
+
+/* inputs A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp [, table (attribute lut)] */
 static int bin_infer(Graph *g, Node *n, Diag *d)
 {
 	QParam pa, pb, pc;
 	Shape out;
 	char s1[128], s2[128];
-	if (op_check_arity(g, n, 7, 8, 7, d) < 0 || op_check_dtype(g, n, 0, q8_types, d) < 0)
+	bool lut = ir_attr_int(n, "lut", 0) != 0;
+	if (op_check_arity(g, n, 7, lut ? 9 : 8, lut ? 9 : 7, d) < 0 ||
+	    op_check_dtype(g, n, 0, q8_types, d) < 0)
 		return -1;
+	if (lut && (op_check_dtype(g, n, 8, q8_types, d) < 0 || !op_in(g, n, 8)->data ||
+		    ir_numel(op_in(g, n, 8)) != 256))
+		return ir_node_error(d, g, n, "input 8 (table) must be a constant of 256 entries");
 	const Value *a = op_in(g, n, 0), *b = op_in(g, n, 3);
 	if (b->dtype != a->dtype)
 		return ir_node_error(d, g, n, "B is %s but A is %s", dtype_name(b->dtype),
@@ -99,7 +134,7 @@ static int bin_infer(Graph *g, Node *n, Diag *d)
 		return ir_node_error(d, g, n, "shapes %s and %s do not broadcast",
 				     shape_str(&a->shape, s1, sizeof s1),
 				     shape_str(&b->shape, s2, sizeof s2));
-	op_set_out(g, n, 0, a->dtype, &out);
+	op_set_out(g, n, 0, lut ? op_in(g, n, 8)->dtype : a->dtype, &out);
 	return 0;
 }
 
@@ -130,16 +165,19 @@ static int bin_emit(Emit *e)
 	    read_qparam(g, n, 6, 7, a->dtype, &pc, &d) < 0)
 		return -1;
 	Out *o = e->o;
+	int shift = u8_shift(n, a->dtype, &pa, &pb, &pc);
 	int loops = cg_loops(o, &y->shape, "i");
 	cg_bcast_index(&a->shape, &y->shape, "i", ia, sizeof ia);
 	cg_bcast_index(&b->shape, &y->shape, "i", ib, sizeof ib);
-	out_line(o, "const int32_t a = (int32_t)x0[%s], b = (int32_t)x3[%s];", ia, ib);
+	out_line(o, "const int32_t a = (int32_t)x0[%s] + %d, b = (int32_t)x3[%s] + %d;", ia, shift,
+		 ib, shift);
 	if (n->op == OP_QLINEARMUL) {
 		out_line(o, "const float p = (float)((a - %d) * (b - %d));", (int)pa.z, (int)pb.z);
 		out_line(o, "const float t = p * %s;", flit(mul_ratio(pa, pb, pc), l1, sizeof l1));
 		out_line(o, "const float r = nearbyintf(t + %d.0f);", (int)pc.z);
-		out_line(o, "y0[yi++] = (%s)rt_q_satf(r, %d, %d);", cg_ctype(y->dtype),
-			 (int)qlo(y->dtype), (int)qhi(y->dtype));
+		out_line(o, "const int32_t q = rt_q_satf(r, %d, %d) - %d;", (int)qlo(a->dtype) + shift,
+			 (int)qhi(a->dtype) + shift, shift);
+		store_lut(o, n, y->dtype);
 	} else {
 		float ra = pa.s / pc.s, rb = pb.s / pc.s;
 		float za = ra * (float)pa.z, zb = rb * (float)pb.z;
@@ -154,7 +192,9 @@ static int bin_emit(Emit *e)
 			out_line(o, "const float t = t0 + fa;");
 		else
 			out_line(o, "const float t = t0 + fb;");
-		store_q(o, "y0[yi++]", y->dtype, "t", 0);
+		out_line(o, "const int32_t q = rt_q_satf(nearbyintf(t), %d, %d) - %d;",
+			 (int)qlo(a->dtype) + shift, (int)qhi(a->dtype) + shift, shift);
+		store_lut(o, n, y->dtype);
 	}
 	cg_close(o, loops);
 	return 0;
@@ -358,9 +398,11 @@ static int avg_emit(Emit *e)
 		out_line(o, "const float avg = acc / %lld.0f;", (long long)ksz);
 	else
 		out_line(o, "const float avg = acc / (float)(%s);", cnt);
+	int shift = u8_shift(e->n, t, &px, NULL, &py);
 	out_line(o, "const float q = avg / %s;", flit(py.s, l1, sizeof l1));
 	out_line(o, "const float r = nearbyintf(q + %d.0f);", (int)py.z);
-	out_line(o, "y0[yi++] = (%s)rt_q_satf(r, %d, %d);", cg_ctype(t), (int)qlo(t), (int)qhi(t));
+	out_line(o, "y0[yi++] = (%s)(rt_q_satf(r, %d, %d) - %d);", cg_ctype(t), (int)qlo(t) + shift,
+		 (int)qhi(t) + shift, shift);
 	cg_close(o, w.nd + 1);
 	return 0;
 }
@@ -447,6 +489,29 @@ static int cat_emit(Emit *e)
 	return 0;
 }
 
+/* ------------------------------------------------------------ QLut */
+
+/* inputs X (int8/uint8), T (constant int8/uint8 [256]) */
+static int lut_infer(Graph *g, Node *n, Diag *d)
+{
+	if (op_check_arity(g, n, 2, 2, 2, d) < 0 || op_check_dtype(g, n, 0, q8_types, d) < 0 ||
+	    op_check_dtype(g, n, 1, q8_types, d) < 0)
+		return -1;
+	const Value *x = op_in(g, n, 0), *t = op_in(g, n, 1);
+	if (!t->data || ir_numel(t) != 256)
+		return ir_node_error(d, g, n, "the table must be a constant of 256 entries");
+	op_set_out(g, n, 0, t->dtype, &x->shape);
+	return 0;
+}
+
+static int qlut_emit(Emit *e)
+{
+	const Value *x = op_in(e->g, e->n, 0);
+	out_line(e->o, "for (int64_t i = 0; i < %lld; i++)", (long long)ir_numel(x));
+	out_line(e->o, "\ty0[i] = x1[(uint8_t)x0[i]];");
+	return 0;
+}
+
 const OpDef opdef_QLINEARADD = {bin_infer, NULL, bin_emit_top, NULL, 0};
 const OpDef opdef_QLINEARMUL = {bin_infer, NULL, bin_emit_top, NULL, 0};
 const OpDef opdef_QLINEARSIGMOID = {unary_infer, NULL, lut_emit, NULL, 0};
@@ -454,3 +519,4 @@ const OpDef opdef_QLINEARLEAKYRELU = {unary_infer, NULL, lut_emit, NULL, 0};
 const OpDef opdef_QLINEARGLOBALAVERAGEPOOL = {gap_infer, NULL, gap_emit, NULL, 0};
 const OpDef opdef_QLINEARAVERAGEPOOL = {avg_infer, NULL, avg_emit, NULL, 0};
 const OpDef opdef_QLINEARCONCAT = {cat_infer, NULL, cat_emit, NULL, 0};
+const OpDef opdef_QLUT = {lut_infer, NULL, qlut_emit, NULL, OPF_INPLACE};

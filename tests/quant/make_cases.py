@@ -161,6 +161,85 @@ def qdq_matmul(t, path, gemm=False):
     b.model(b.node("QuantizeLinear", [y, ys, yz]), qtype(t), path)
 
 
+def qdq_in(b, name, shape, scale, t=None):
+    """float input -> Q -> DQ: the float tensor a QDQ graph carries."""
+    t = t or b.t
+    b.inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
+    s, z = b.qparams(scale, t=t)
+    return dq(b, b.node("QuantizeLinear", [name, s, z]), s, z)
+
+
+def qdq_out(b, y, scale, path, zp=None, t=None):
+    t = t or b.t
+    ys, yz = b.qparams(scale, zp, t=t)
+    b.model(b.node("QuantizeLinear", [y, ys, yz]), qtype(t), path)
+
+
+def qdq_op(t, path, op, shapes, out_scale, out_zp=None, consts=(), out_t=None, pair=False, **attrs):
+    """DQ(inputs) -> op -> Q; what fold_qdq turns into integer ops (no float left).
+    pair: the Q is followed by DQ -> Relu -> Q, the context in which ORT (x86) runs
+    int8 Add/Mul/pools as integer kernels (after its int8 -> uint8 pair rewrite)."""
+    b = B(t)
+    ins = [qdq_in(b, f"X{i}", shp, sc) for i, (shp, sc) in enumerate(shapes)]
+    ins += [b.const(c) for c in consts]
+    y = b.node(op, ins, **attrs)
+    if pair:
+        s, z = b.qparams(out_scale)
+        y = b.node("Relu", [dq(b, b.node("QuantizeLinear", [y, s, z]), s, z)])
+        out_scale, out_zp = out_scale * 0.6, -128 if t == "s8" else 0
+    qdq_out(b, y, out_scale, path, out_zp, out_t)
+
+
+def qdq_add_relu(t, path):
+    """a residual block's tail: DQ -> Add -> Q -> DQ -> Relu -> Q"""
+    b = B(t)
+    y = b.node("Add", [qdq_in(b, "A", [1, 8, 7, 9], 0.03), qdq_in(b, "B", [1, 8, 7, 9], 0.02)])
+    s, z = b.qparams(0.04)
+    y = dq(b, b.node("QuantizeLinear", [y, s, z]), s, z)
+    qdq_out(b, b.node("Relu", [y]), 0.025, path, -128 if t == "s8" else 0)
+
+
+def qdq_cases(t, p):
+    """the patterns fold_qdq makes integer beyond Conv/MatMul/Gemm (ORT --optimize
+    references: its QDQ fusion runs QLinearAdd/Mul/AveragePool/GlobalAveragePool/Concat)"""
+    sh = [1, 8, 7, 9]
+    qdq_op(t, p("qdq_add"), "Add", [(sh, 0.025), (sh, 0.02)], 0.04)
+    qdq_op(t, p("qdq_add_bcast_c"), "Add", [(sh, 0.025), ([1, 8, 1, 1], 0.02)], 0.04)
+    qdq_op(t, p("qdq_mul"), "Mul", [(sh, 0.025), (sh, 0.02)], 0.011)
+    qdq_add_relu(t, p("qdq_add_relu"))
+    qdq_op(t, p("qdq_mul_pair"), "Mul", [(sh, 0.025), (sh, 0.02)], 0.011, pair=True)
+    # int8 AveragePool alone runs in float in ORT (x86), whose rounding cnnc's float
+    # AveragePool does not follow; cnnc folds it only in the pair context
+    if t == "u8":
+        qdq_op(t, p("qdq_avgpool"), "AveragePool", [(sh, 0.035)], 0.021, kernel_shape=[3, 3],
+               strides=[2, 2], pads=[1, 1, 1, 1])
+    qdq_op(t, p("qdq_avgpool_pair"), "AveragePool", [(sh, 0.035)], 0.021, kernel_shape=[3, 3],
+           strides=[2, 2], pads=[1, 1, 1, 1], pair=True)
+    qdq_op(t, p("qdq_gap"), "GlobalAveragePool", [(sh, 0.035)], 0.021)
+    qdq_op(t, p("qdq_gap_pair"), "GlobalAveragePool", [([1, 16, 9, 11], 0.035)], 0.011, pair=True)
+    qdq_op(t, p("qdq_concat"), "Concat", [([1, 3, 5, 6], 0.03), ([1, 5, 5, 6], 0.05)], 0.04, axis=1)
+    qdq_op(t, p("qdq_maxpool_requant"), "MaxPool", [(sh, 0.035)], 0.05, kernel_shape=[3, 3],
+           strides=[2, 2], pads=[1, 1, 1, 1])
+    qdq_op(t, p("qdq_relu"), "Relu", [(sh, 0.035)], 0.02)
+    qdq_op(t, p("qdq_clip"), "Clip", [(sh, 0.035)], 0.03,
+           consts=(np.float32(-0.5), np.float32(2.0)))
+    qdq_op(t, p("qdq_sigmoid"), "Sigmoid", [(sh, 0.035)], 1.0 / 256, -128 if t == "s8" else 0)
+    qdq_op(t, p("qdq_leakyrelu"), "LeakyRelu", [(sh, 0.035)], 0.021, alpha=0.1)
+    # equal scale and zero point in and out: the op runs on the 8-bit values, no table
+    for name, op, attrs, consts in (("qdq_maxpool", "MaxPool", {"kernel_shape": [2, 2], "strides": [2, 2]}, ()),
+                                    ("qdq_reshape", "Reshape", {}, (np.array([1, 8, 63], np.int64),)),
+                                    ("qdq_transpose", "Transpose", {"perm": [0, 2, 3, 1]}, ())):
+        b = B(t)
+        b.inputs.append(helper.make_tensor_value_info("X", TensorProto.FLOAT, sh))
+        s, z = b.qparams(0.03)
+        x = dq(b, b.node("QuantizeLinear", ["X", s, z]), s, z)
+        y = b.node(op, [x] + [b.const(c) for c in consts], **attrs)
+        b.model(b.node("QuantizeLinear", [y, s, z]), qtype(t), p(name))
+    # DQ -> Q with other params (and type): a requantizing table
+    b = B(t)
+    qdq_out(b, qdq_in(b, "X", sh, 0.03), 0.045, p("qdq_requant"), t="s8" if t == "u8" else "u8")
+
+
 def main():
     out = sys.argv[1]
     for t in ("s8", "u8"):
@@ -190,6 +269,8 @@ def main():
         qdq_conv(t, p("qdq_conv_1x1"), pads=(0, 0, 0, 0), cin=8, cout=20)
         qdq_matmul(t, p("qdq_matmul"))
         qdq_matmul(t, p("qdq_gemm"), gemm=True)
+    for t in ("s8", "u8"):  # after the cases above, so their seeded parameters stay
+        qdq_cases(t, lambda name: os.path.join(out, f"{name}_{t}", "model.onnx"))
 
 
 if __name__ == "__main__":

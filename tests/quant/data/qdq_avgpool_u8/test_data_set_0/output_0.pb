@@ -1,0 +1,1 @@
+Bt8J O^q‰‚Psz~•q…qm¤~……t_vn—u|¤ƒo¦˜¨˜‡‹–œœ‹yj”“‹ssŠw|°k‡k„Ô‹|Z~}|xvmzƒ”‰…`jU^jqr\iidu]m‘r…“€—˜¦|Je‰¥v}†|v\e€‚sh`‚„f“plzsx€vt~|Œ€Œ~”}gˆ…€ƒ~tt{€fwƒtqX¤†jwX

@@ -1,0 +1,1 @@
+Bt12Jð\^hhVZl=mNKOc`Œ‚£qJso|YT{e8pˆS©TSO’‹Ih­BxkM\wv_b[‰ndž{smƒ_pb‘lRGn~Bkvu„`=ŠZelk“tY‚›e˜Aq_uM]„©~\~{tgKm‘†k©‹—kcyj†ye„d‡]‚L’e‹wƒ{Œyiafq„uwy]yx`SpˆŸkV~DH†}ijtƒPxsz¥jyckLw‚MtnaIAq¢©Wwm‰ye{n³LxZx1]z{q’zafBtpZkmReS•PssztLŸ„tigF‹Žz\jƒ¢zˆcfqK}yZ

@@ -1,0 +1,2 @@
+?Bt7JøSUbcKPh*j@<A\X“…±o;rl}NH|^#mG¹HFB›‘9c¿0xf?SwuV[R‚k]«|qj†WmZ™hE6k€0futˆX*P^hgœsO…§^£/oWt?Uˆ¸€R|sb;iš‰f¹¢h\yfŠy^ˆ]‹T…>ƒ›_w‡}’ycZ`o‰tvyTywXGn¬hK€49‰ces—‡Bxp{´ey[g>v…>rjY:/o°¹Muhz_|jÅ>xPwTz}oš{Ya0smPgiE_GBpq|s=«ˆrda5•|Te†°z[`o<~zPz€oa$wczZ
+">d8r<]{T‡SE5™CN/a>Dm\”S/Hx;\yFoo}ifƒ&Qxldpm‡’R‚T©‡sMP…^{e‰{|g@ahaRyÁj¥VrV‘–ymX‚™V|Y{N}Z=‹etdCK_`)YLSrÆ?qh80XC…ŒYEbk†Mœ„?da|˜W=m£†`Yje^PHJh0P]lNwgqKg~o®KŒj[P6F|xTmN@{Œu(gu­xf:VXf`T\††C=[lYM@o§fƒx`‡>tdeŠ^d‡€p]!a‚82\,t–uš`hrN«Åu.,¬CS;x,o›:L€R]
