@@ -20,6 +20,7 @@ static const struct {
 	{"fold_batchnorm", pass_fold_batchnorm}, /* BN, per-channel Mul/Add into Conv weights */
 	{"fold_pad", pass_fold_pad},           /* constant Pad into Conv/pool pads, when exact */
 	{"fuse_conv", pass_fuse_conv},         /* Conv [+Add] [+act] -> blocked FusedConv */
+	{"fuse_conv_pool", pass_fuse_conv_pool}, /* FusedConv -> pool: pooled in the kernel */
 	{"fuse_gemm", pass_fuse_gemm},         /* Gemm/MatMul [+bias] [+act] -> FusedGemm */
 	{"select_layout", pass_select_layout}, /* NCHWc where it pays; Reorders between */
 	{"plan_memory", pass_plan_memory},     /* workspace offsets, views */
