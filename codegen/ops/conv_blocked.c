@@ -344,7 +344,7 @@ typedef struct Ctx {
 	/* where the tiles store: ybuf + (n * yimage + channel block) * yplane, row yrow
 	   (y0 and the whole output, or a ring of conv rows when a pool is fused) */
 	const char *ybuf, *yrow;
-	int64_t yimage, yplane;
+	int64_t yimage, yplane; /* channel blocks per image, floats per block */
 } Ctx;
 
 /* Accumulators a<r>_<v> for R pixels x V vectors: declare, update, store. */
@@ -558,9 +558,20 @@ static bool pixel_outer(const BlockedConv *p)
 	return ocb * icp(p) * p->kh * p->kw * p->b * 4 <= CB_L2_HALF;
 }
 
+/* A 1x1 stride-1 convolution without padding runs as one long row of pixels. */
+static bool long_row(const BlockedConv *p)
+{
+	return p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && !needs_pad(p) &&
+	       p->ih == p->oh && p->iw == p->ow;
+}
+
 bool cb_can_pool(const BlockedConv *p)
 {
-	return p->group == 1 && !p->residual && pixel_outer(p);
+	/* a ring as tall as the output saves nothing, and a long row keeps the
+	   micro-kernel's pixel tiles full where short rows would leave tails (DS-CNN's
+	   last 1x1 conv, 25x5 before its 25x5 AveragePool) */
+	return p->group == 1 && !p->residual && pixel_outer(p) && !long_row(p) &&
+	       p->pool.kh < p->oh;
 }
 
 /* Conv rows kept for a fused pool: the pool window's height. */
@@ -629,7 +640,7 @@ static int emit_dense(Emit *e, const BlockedConv *p)
 	bool pooled = p->pool.kind != CP_NONE;
 	int64_t ocb = rup(p->oc, p->b) / p->b;
 	Ctx c = {e, p, in_block(p), icp(p) / in_block(p), 0, 0, p->sh, p->sw, p->oh, p->ow, false,
-		 vec_type(p->vl), "y0", "oh", ocb * p->oh * p->ow * p->b, p->oh * p->ow * p->b};
+		 vec_type(p->vl), "y0", "oh", ocb, p->oh * p->ow * p->b};
 	c.padded = needs_pad(p);
 	pad_extent(p, &c.xh, &c.xw);
 	if (!c.padded) {
@@ -637,8 +648,7 @@ static int emit_dense(Emit *e, const BlockedConv *p)
 		c.xw = p->iw;
 	}
 	/* a 1x1, stride-1 convolution is one long row of pixels */
-	if (p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && !c.padded && p->ih == p->oh &&
-	    p->iw == p->ow && !pooled) {
+	if (long_row(p) && !pooled) {
 		c.xw = c.ow = p->oh * p->ow;
 		c.xh = c.oh = 1;
 	}

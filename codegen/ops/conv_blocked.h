@@ -59,8 +59,10 @@ int cb_from_conv(const Graph *g, const Node *conv, int64_t b, int64_t vl, Blocke
    order; the arrays are allocated in a. Counts are in floats. */
 float *cb_pack_weights(Arena *a, const BlockedConv *p, const float *w, int64_t *count);
 float *cb_pack_bias(Arena *a, const BlockedConv *p, const float *bias, int64_t *count);
-/* Whether the dense kernel can pool p's output on the fly at no loss: group 1, no
-   residual, and weights small enough for the row-at-a-time (pixel-outer) order. */
+/* Whether the dense kernel can pool p's output (p->pool set) on the fly at no
+   loss: group 1, no residual, weights small enough for the row-at-a-time
+   (pixel-outer) order, not a 1x1 conv run as one long row, and a pool window
+   shorter than the conv output (else the ring saves nothing). */
 bool cb_can_pool(const BlockedConv *p);
 /* Stores p in / reads p from the attributes of a FusedConv node. */
 void cb_to_node(Graph *g, uint32_t id, const BlockedConv *p);

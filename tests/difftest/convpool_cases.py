@@ -10,9 +10,10 @@ disabled, through ref_batch.js):
 Each case is a shape the fused kernel must get exactly right: padding that must act
 as -inf under MaxPool (negative conv outputs), odd sizes where floor drops rows,
 ceil_mode windows running past the end, overlapping 3x3/2 windows (the row ring),
-stride above the kernel (rows no window reads), a pool taller than the conv output,
+stride above the kernel (rows no window reads), windows clipped at both ends,
 asymmetric and SAME pads, count_include_pad both ways, batch 2, channel counts that
-are not a multiple of the block, and a conv too large to fuse (left apart). Some
+are not a multiple of the block, and the cases fusing would not pay (left apart:
+weights too large, a pool as tall as the conv output, a 1x1 conv run as one long row). Some
 run with --target generic (the portable scalar kernel) or x86-64-v3 (8 lanes).
 """
 import os
@@ -74,9 +75,16 @@ CASES = {
     "skiprows": (dict(cin=4, cout=16, hw=(16, 17), act="Sigmoid",
                       pattrs={"kernel_shape": [2, 2], "strides": [3, 3]}), "generic",
                  "stride 3 over kernel 2: conv rows no window reads are skipped"),
-    "tall": (dict(cin=6, cout=17, hw=(5, 9), k=3, s=2, pad=0,
+    "tall": (dict(cin=6, cout=17, hw=(9, 9), k=3, s=2, pad=0,
                   pattrs={"kernel_shape": [3, 3], "pads": [1, 0, 1, 2], "strides": [1, 2]}),
-             None, "pool taller than the conv output (2 rows), asymmetric pads"),
+             None, "pool 3 rows tall over 4 conv rows, windows clipped at both ends, "
+             "asymmetric pads"),
+    "astall": (dict(cin=6, cout=17, hw=(5, 9), k=3, s=2, pad=0,
+                    pattrs={"kernel_shape": [3, 3], "pads": [1, 0, 1, 2], "strides": [1, 2]}),
+               None, "pool taller than the conv output (2 rows): left apart"),
+    "longrow": (dict(cin=16, cout=32, hw=(10, 6), k=1, s=1, pad=0, pool="AveragePool",
+                     pattrs={"kernel_shape": [2, 2], "strides": [2, 2]}),
+                None, "1x1 conv run as one long row: left apart"),
     "same": (dict(cin=7, cout=32, hw=(10, 13), act="Tanh",
                   pattrs={"kernel_shape": [3, 2], "strides": [2, 2], "auto_pad": "SAME_UPPER"}),
              None, "MaxPool auto_pad SAME_UPPER, non-square kernel"),
