@@ -7,8 +7,8 @@
  * Fuses only when it is exact and pays: a 2-D float pool with dilation 1, no
  * Indices output, the conv dense (not depthwise), without a residual; and only
  * where it pays (cb_can_pool): weights small enough that the kernel already runs
- * row by row, not a 1x1 conv that runs as one long row (DS-CNN's last conv: short
- * rows would leave its pixel tiles half empty), and a pool window shorter than the
+ * row by row, not a 1x1 conv that runs as one long row (measured slower row by row:
+ * DenseNet's transitions, DS-CNN's last conv), and a pool window shorter than the
  * conv output (a ring of every row would save nothing). The pool
  * keeps every semantic of PoolBlocked (the same taps in the same order, padding
  * never read, ceil_mode windows clipped, count_include_pad divisors), so the
@@ -101,9 +101,9 @@ int pass_fuse_conv_pool(Graph *g, const Options *opt, Diag *d)
 		return 0;
 	ir_compact(g);
 	snprintf(g->note, sizeof g->note,
-		 "%d pool%s computed inside their conv (%lld bytes of conv output not materialised)"
-		 ", %d left apart (would not pay: large weights, a 1x1 long row, or a pool as "
-		 "tall as the conv output)",
-		 t.fused, t.fused == 1 ? "" : "s", (long long)t.saved, t.skipped);
+		 "%d pool%s computed inside the conv before %s (%lld bytes of conv output not "
+		 "materialised); %d left apart where it would not pay",
+		 t.fused, t.fused == 1 ? "" : "s", t.fused == 1 ? "it" : "them", (long long)t.saved,
+		 t.skipped);
 	return 0;
 }

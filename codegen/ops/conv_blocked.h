@@ -61,7 +61,8 @@ float *cb_pack_weights(Arena *a, const BlockedConv *p, const float *w, int64_t *
 float *cb_pack_bias(Arena *a, const BlockedConv *p, const float *bias, int64_t *count);
 /* Whether the dense kernel can pool p's output (p->pool set) on the fly at no
    loss: group 1, no residual, weights small enough for the row-at-a-time
-   (pixel-outer) order, not a 1x1 conv run as one long row, and a pool window
+   (pixel-outer) order, not a 1x1 conv run as one long row (slower row by row),
+   and a pool window
    shorter than the conv output (else the ring saves nothing). */
 bool cb_can_pool(const BlockedConv *p);
 /* Stores p in / reads p from the attributes of a FusedConv node. */

@@ -334,7 +334,7 @@ static int pools_after_fusion(int64_t group, int64_t dil, bool indices, bool als
 			*pooled = ir_attr_ints(n, "pool", &pool) == 12 ? (int)pool[0] : 0;
 	}
 	if (*pooled > 0) {
-		assert_non_null(strstr(g->note, "1 pool computed inside their conv"));
+		assert_non_null(strstr(g->note, "1 pool computed inside the conv before it"));
 		const Value *y = ir_value(g, ir_find_value(g, "y"));
 		assert_int_not_equal(y->layout, 0);
 		assert_int_equal(ir_node(g, y->producer)->op, OP_FUSEDCONV);
