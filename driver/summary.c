@@ -156,6 +156,15 @@ static void info_of(const Graph *g, uint32_t i, NodeInfo *info, const Rf *rf_of_
 			ni->rf.r[a] += (f - 1) * ni->rf.j[a];
 			ni->rf.j[a] *= s[a];
 		}
+		BlockedConv p;
+		if (n->op == OP_FUSEDCONV && (cb_from_node(n, &p), p.pool.kind != CP_NONE)) {
+			/* a pool fused into the conv (fuse_conv_pool) windows its output */
+			int64_t pk[2] = {p.pool.kh, p.pool.kw}, ps[2] = {p.pool.sh, p.pool.sw};
+			for (int a = 0; a < 2; a++) {
+				ni->rf.r[a] += (pk[a] - 1) * ni->rf.j[a];
+				ni->rf.j[a] *= ps[a];
+			}
+		}
 		if (n->op == OP_FUSEDCONV && ir_has_in(n, 3))
 			merge_rf(&ni->rf, &rf_of_value[ir_storage(g, n->inputs[3])]);
 		return;

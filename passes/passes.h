@@ -16,6 +16,7 @@ int pass_eliminate_dead(Graph *g, const Options *opt, Diag *d);
 int pass_fold_batchnorm(Graph *g, const Options *opt, Diag *d);
 int pass_fold_pad(Graph *g, const Options *opt, Diag *d);
 int pass_fuse_conv(Graph *g, const Options *opt, Diag *d);
+int pass_fuse_conv_pool(Graph *g, const Options *opt, Diag *d);
 int pass_fuse_gemm(Graph *g, const Options *opt, Diag *d);
 int pass_select_layout(Graph *g, const Options *opt, Diag *d);
 int pass_plan_memory(Graph *g, const Options *opt, Diag *d);

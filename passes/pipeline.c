@@ -2,7 +2,8 @@
  *
  * After every pass the IR is verified (structure, one producer per value, no
  * cycles), so a pass that breaks the graph is caught where it did it. With -v each
- * pass reports what changed in node count; with -d <pass> the IR is dumped after it.
+ * pass reports what changed in node count, and what it did when it left a note
+ * (g->note); with -d <pass> the IR is dumped after it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ static const struct {
 	{"fold_batchnorm", pass_fold_batchnorm}, /* BN, per-channel Mul/Add into Conv weights */
 	{"fold_pad", pass_fold_pad},           /* constant Pad into Conv/pool pads, when exact */
 	{"fuse_conv", pass_fuse_conv},         /* Conv [+Add] [+act] -> blocked FusedConv */
+	{"fuse_conv_pool", pass_fuse_conv_pool}, /* FusedConv -> pool: pooled in the kernel */
 	{"fuse_gemm", pass_fuse_gemm},         /* Gemm/MatMul [+bias] [+act] -> FusedGemm */
 	{"select_layout", pass_select_layout}, /* NCHWc where it pays; Reorders between */
 	{"plan_memory", pass_plan_memory},     /* workspace offsets, views */
@@ -38,7 +40,7 @@ int passes_run(Graph *g, const Options *opt, Diag *d, const PassLog *log)
 			snprintf(line, sizeof line, "pass %-16s nodes %u -> %u", pipeline[i].name, before,
 				 g->nnodes);
 			log->line(log->ctx, line);
-			if (g->note[0]) {
+			if (g->note[0] && opt && opt->verbose) {
 				snprintf(line, sizeof line, "  %s: %s", pipeline[i].name, g->note);
 				log->line(log->ctx, line);
 			}

@@ -24,6 +24,19 @@ typedef enum Act {
 	ACT_TANH,
 } Act;
 
+/* A pooling window applied to the convolution's output inside the kernel
+   (passes/fuse_conv_pool.c): the conv output is computed a few rows at a time into
+   scratch and pooled from there, so it never exists whole. */
+typedef struct ConvPool {
+	int kind;            /* CP_NONE, CP_MAX or CP_AVG */
+	bool include_pad;    /* AveragePool count_include_pad */
+	int64_t kh, kw, sh, sw;
+	int64_t pt, pl, pb, pr; /* pads top, left, bottom, right (ceil_mode resolved) */
+	int64_t oh, ow;      /* pooled extents */
+} ConvPool;
+
+enum { CP_NONE = 0, CP_MAX, CP_AVG };
+
 typedef struct BlockedConv {
 	int64_t n, ic, oc;   /* batch, logical input and output channels */
 	int64_t ih, iw, oh, ow;
@@ -35,6 +48,7 @@ typedef struct BlockedConv {
 	bool residual;       /* input 3: a blocked tensor added before the activation */
 	int act;
 	double alpha, beta;
+	ConvPool pool;       /* kind CP_NONE: Y is the conv output itself */
 } BlockedConv;
 
 /* Fills p from an ONNX Conv node for block b and vector width vl. Returns 0 when the
@@ -45,6 +59,12 @@ int cb_from_conv(const Graph *g, const Node *conv, int64_t b, int64_t vl, Blocke
    order; the arrays are allocated in a. Counts are in floats. */
 float *cb_pack_weights(Arena *a, const BlockedConv *p, const float *w, int64_t *count);
 float *cb_pack_bias(Arena *a, const BlockedConv *p, const float *bias, int64_t *count);
+/* Whether the dense kernel can pool p's output (p->pool set) on the fly at no
+   loss: group 1, no residual, weights small enough for the row-at-a-time
+   (pixel-outer) order, not a 1x1 conv run as one long row (slower row by row),
+   and a pool window
+   shorter than the conv output (else the ring saves nothing). */
+bool cb_can_pool(const BlockedConv *p);
 /* Stores p in / reads p from the attributes of a FusedConv node. */
 void cb_to_node(Graph *g, uint32_t id, const BlockedConv *p);
 void cb_from_node(const Node *n, BlockedConv *p);

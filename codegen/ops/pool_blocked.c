@@ -64,6 +64,19 @@ static void emit_global(Emit *e, const Value *x, int64_t b, bool max)
 	out_line(o, "}");
 }
 
+int pb_emit_divisors(Emit *e, const Window *w, bool include_pad)
+{
+	int64_t *ch = malloc(sizeof(int64_t) * (size_t)(w->out[0] + w->out[1]));
+	if (!ch)
+		return -1;
+	counts(w, 0, include_pad, ch);
+	counts(w, 1, include_pad, ch + w->out[0]);
+	win_table(e, "ch", ch, w->out[0]);
+	win_table(e, "cw", ch + w->out[0], w->out[1]);
+	free(ch);
+	return 0;
+}
+
 static int emit_window(Emit *e, const Value *x, int64_t b, bool max)
 {
 	const Node *n = e->n;
@@ -75,17 +88,8 @@ static int emit_window(Emit *e, const Value *x, int64_t b, bool max)
 		return ir_node_error(&d, e->g, n, "internal: window no longer resolves");
 	Out *o = e->o;
 	int64_t cb = (x->shape.dims[1] + b - 1) / b;
-	if (!max) {
-		bool inc = ir_attr_int(n, "count_include_pad", 0) != 0;
-		int64_t *ch = malloc(sizeof(int64_t) * (size_t)(w.out[0] + w.out[1]));
-		if (!ch)
-			return -1;
-		counts(&w, 0, inc, ch);
-		counts(&w, 1, inc, ch + w.out[0]);
-		win_table(e, "ch", ch, w.out[0]);
-		win_table(e, "cw", ch + w.out[0], w.out[1]);
-		free(ch);
-	}
+	if (!max && pb_emit_divisors(e, &w, ir_attr_int(n, "count_include_pad", 0) != 0) < 0)
+		return -1;
 	out_line(o, "for (int64_t k = 0; k < %lld; k++) {", (long long)(x->shape.dims[0] * cb));
 	out_line(o, "const float *xc = x0 + k * %lld;", (long long)(w.in[0] * w.in[1] * b));
 	out_line(o, "float *yc = y0 + k * %lld;", (long long)(w.out[0] * w.out[1] * b));
@@ -127,6 +131,44 @@ static int emit_window(Emit *e, const Value *x, int64_t b, bool max)
 	out_line(o, "}");
 	out_line(o, "}");
 	return 0;
+}
+
+void pb_emit_ring_row(Emit *e, const Window *w, bool max, int64_t b, int64_t cb, int64_t rows,
+		      const char *ring)
+{
+	Out *o = e->o;
+	out_line(o, "for (int cb = 0; cb < %lld; cb++) {", (long long)cb);
+	out_line(o, "const float *rc = %s + (int64_t)cb * %lld;", ring, (long long)(rows * w->in[1] * b));
+	out_line(o, "float *yr = y0 + (((int64_t)n * %lld + cb) * %lld + ph) * %lld;", (long long)cb,
+		 (long long)w->out[0], (long long)(w->out[1] * b));
+	out_line(o, "for (int ow = 0; ow < %lld; ow++) {", (long long)w->out[1]);
+	out_line(o, "const int iw0 = ow * %lld - %lld;", (long long)w->s[1], (long long)w->pb[1]);
+	out_line(o, "const int kwlo = iw0 < 0 ? -iw0 : 0;");
+	out_line(o, "const int kwe = %lld - iw0, kwhi = kwe < %lld ? kwe : %lld;", (long long)w->in[1],
+		 (long long)w->k[1], (long long)w->k[1]);
+	out_line(o, "float acc[%lld];", (long long)b);
+	out_line(o, "for (int l = 0; l < %lld; l++) acc[l] = %s;", (long long)b,
+		 max ? "-3.40282347e+38f" : "0.0f");
+	out_line(o, "for (int r = r0; r < r1; r++)");
+	out_line(o, "for (int kw = kwlo; kw < kwhi; kw++) {");
+	out_line(o, "const float *xp = rc + ((int64_t)(r %% %lld) * %lld + iw0 + kw) * %lld;",
+		 (long long)rows, (long long)w->in[1], (long long)b);
+	if (max)
+		out_line(o, "for (int l = 0; l < %lld; l++) acc[l] = xp[l] > acc[l] ? xp[l] : acc[l];",
+			 (long long)b);
+	else
+		out_line(o, "for (int l = 0; l < %lld; l++) acc[l] += xp[l];", (long long)b);
+	out_line(o, "}");
+	if (max)
+		out_line(o, "for (int l = 0; l < %lld; l++) yr[ow * %lld + l] = acc[l];", (long long)b,
+			 (long long)b);
+	else {
+		out_line(o, "const float inv = 1.0f / (float)(%s_ch[ph] * %s_cw[ow]);", e->fn, e->fn);
+		out_line(o, "for (int l = 0; l < %lld; l++) yr[ow * %lld + l] = acc[l] * inv;",
+			 (long long)b, (long long)b);
+	}
+	out_line(o, "}");
+	out_line(o, "}");
 }
 
 static int emit(Emit *e)

@@ -8,8 +8,8 @@ same graph. Two kinds:
 
   cnn  a CNN-shaped stack: Conv (kernel, stride, pads, dilations, groups, depthwise,
        auto_pad), BatchNormalization, activations, Max/AveragePool (ceil_mode,
-       count_include_pad), residual Add, branch Concat, then GlobalAveragePool or
-       Flatten + Gemm, sometimes Softmax.
+       count_include_pad; often right after a Conv and its activation), residual Add,
+       branch Concat, then GlobalAveragePool or Flatten + Gemm, sometimes Softmax.
   dag  a random DAG over a pool of float tensors: broadcasting elementwise ops, MatMul,
        Gemm (transA/transB), Transpose, Reshape, Slice, Softmax, Reduce*, Concat, Split,
        Pad, Resize, Gather, Expand, Tile, Squeeze/Unsqueeze, Where, ...
@@ -329,6 +329,8 @@ def gen_cnn(b):
             if r.random() < 0.7:
                 x = batchnorm(b, x)
             x = activation(b, x)
+            if r.random() < 0.4:  # Conv -> act -> pool: fuse_conv_pool fodder
+                x = pool(b, x)
         else:
             x = r.choice(steps)(b, x)
     return [head(b, x)]

@@ -400,6 +400,55 @@ static void test_weights_file_matches_embedded_and_detects_corruption(void **sta
 	free(dir);
 }
 
+/* Conv 3x3 -> Relu -> MaxPool 3x3/2: -v says the pool went into the conv (and a
+   plain compile says nothing); --summary widens the receptive field by the pool. */
+static void test_fused_conv_pool_is_reported(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir();
+	char *model = path_in(dir, "cp.onnx"), *c = path_in(dir, "cp.c"), *h = path_in(dir, "cp.h");
+	ModelBuilder *mb = mb_new(8, 13);
+	float w[4 * 9];
+	for (int i = 0; i < 36; i++)
+		w[i] = 0.1f * (float)(i % 5) - 0.2f;
+	int64_t wd[4] = {4, 1, 3, 3}, pads[4] = {1, 1, 1, 1}, k[2] = {3, 3}, s2[2] = {2, 2};
+	mb_input(mb, "x", DT_FLOAT, "1x1x16x16");
+	mb_init_f32(mb, "w", wd, 4, w);
+	mb_node(mb, "Conv", "c1", "x,w", "a");
+	mb_attr_ints(mb, "pads", pads, 4);
+	mb_node(mb, "Relu", "r", "a", "b");
+	mb_node(mb, "MaxPool", "p", "b", "y");
+	mb_attr_ints(mb, "kernel_shape", k, 2);
+	mb_attr_ints(mb, "strides", s2, 2);
+	mb_attr_ints(mb, "pads", pads, 4);
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	mb_write(mb, model);
+	mb_free(mb);
+	char *out;
+	assert_int_equal(test_run_cnnc(&out, "-v", model, "-o", c, NULL), 0);
+	assert_non_null(strstr(out, "pass fuse_conv_pool   nodes 2 -> 1"));
+	/* the bytes saved depend on the host's channel block */
+	assert_non_null(strstr(out, "fuse_conv_pool: 1 pool computed inside the conv before it ("));
+	free(out);
+	assert_int_equal(test_run_cnnc(&out, model, "-o", c, NULL), 0);
+	assert_null(strstr(out, "fuse_conv_pool"));
+	free(out);
+	/* conv 3x3 -> r 3, j 1; then the pool 3x3/2 -> r 5, j 2; MACs are the conv's */
+	assert_int_equal(test_run_cnnc(&out, "--summary=json", model, NULL), 0);
+	assert_non_null(strstr(out, "\"name\": \"c1\", \"op\": \"FusedConv\", \"output_shape\": "
+				    "[1,4,8,8], \"params\": 40, \"macs\": 9216, \"receptive_field\": [5, 5], "
+				    "\"jump\": [2, 2]"));
+	free(out);
+	unlink(c);
+	unlink(h);
+	unlink(model);
+	rmdir(dir);
+	free(c);
+	free(h);
+	free(model);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_bad_arguments_are_explained),
 		cmocka_unit_test(test_two_models_link_together_and_compute),
 		cmocka_unit_test(test_summary_reports_receptive_field_and_macs),
+		cmocka_unit_test(test_fused_conv_pool_is_reported),
 		cmocka_unit_test(test_outputs_and_cut_choose_the_returned_tensors),
 		cmocka_unit_test(test_weights_file_matches_embedded_and_detects_corruption),
 	};

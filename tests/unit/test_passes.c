@@ -294,6 +294,80 @@ static void test_select_layout_keeps_a_pooled_graph_output_plain(void **state)
 	mb_free(mb);
 }
 
+/* conv_model(cout, group) -> Relu -> a; MaxPool(a) 3x3/2 pad 1 -> y (with
+   dilations `dil` and, if indices, the Indices output); with `also` a Neg(a) -> z
+   graph output too. Runs the passes up to fuse_conv_pool; returns how many pool
+   nodes are left and sets *pooled to the pool kind of the FusedConv, if any. */
+static int pools_after_fusion(int64_t group, int64_t dil, bool indices, bool also, int *pooled)
+{
+	ModelBuilder *mb = conv_model(group == 1 ? 8 : 3, group);
+	const int64_t k[2] = {3, 3}, s[2] = {2, 2}, pads[4] = {1, 1, 1, 1}, d2[2] = {dil, dil};
+	mb_node(mb, "Relu", "relu", "c", "a");
+	mb_node(mb, "MaxPool", "pool", "a", indices ? "y,i" : "y");
+	mb_attr_ints(mb, "kernel_shape", k, 2);
+	mb_attr_ints(mb, "strides", s, 2);
+	mb_attr_ints(mb, "pads", pads, 4);
+	if (dil != 1)
+		mb_attr_ints(mb, "dilations", d2, 2);
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	if (indices)
+		mb_output(mb, "i", DT_INT64, NULL);
+	if (also) {
+		mb_node(mb, "Neg", "neg", "a", "z");
+		mb_output(mb, "z", DT_FLOAT, NULL);
+	}
+	Graph *g = load(mb);
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(pass_infer_shapes(g, NULL, &d), 0);
+	assert_int_equal(pass_eliminate_dead(g, NULL, &d), 0);
+	assert_int_equal(pass_fuse_conv(g, NULL, &d), 0);
+	assert_int_equal(pass_fuse_conv_pool(g, NULL, &d), 0);
+	assert_int_equal(ir_verify(g, &d), 0);
+	int left = 0;
+	*pooled = -1;
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		const Node *n = ir_node(g, i);
+		const int64_t *pool;
+		left += n->op == OP_MAXPOOL;
+		if (n->op == OP_FUSEDCONV)
+			*pooled = ir_attr_ints(n, "pool", &pool) == 12 ? (int)pool[0] : 0;
+	}
+	if (*pooled > 0) {
+		assert_non_null(strstr(g->note, "1 pool computed inside the conv before it"));
+		const Value *y = ir_value(g, ir_find_value(g, "y"));
+		assert_int_not_equal(y->layout, 0);
+		assert_int_equal(ir_node(g, y->producer)->op, OP_FUSEDCONV);
+	}
+	graph_free(g);
+	mb_free(mb);
+	return left;
+}
+
+static void test_fuse_conv_pool_absorbs_maxpool_after_conv_and_relu(void **state)
+{
+	(void)state;
+	int pooled;
+	assert_int_equal(pools_after_fusion(1, 1, false, false, &pooled), 0);
+	assert_int_equal(pooled, 1); /* CP_MAX */
+}
+
+static void test_fuse_conv_pool_skips_what_it_cannot_do_exactly(void **state)
+{
+	(void)state;
+	int pooled;
+	/* the conv output is read by another node: it must exist */
+	assert_int_equal(pools_after_fusion(1, 1, false, true, &pooled), 1);
+	assert_int_equal(pooled, 0);
+	/* dilated pool, Indices output, depthwise conv */
+	assert_int_equal(pools_after_fusion(1, 2, false, false, &pooled), 1);
+	assert_int_equal(pooled, 0);
+	assert_int_equal(pools_after_fusion(1, 1, true, false, &pooled), 1);
+	assert_int_equal(pooled, 0);
+	assert_int_equal(pools_after_fusion(3, 1, false, false, &pooled), 1);
+	assert_int_equal(pooled, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +381,8 @@ int main(void)
 		cmocka_unit_test(test_fold_pad_only_where_exact),
 		cmocka_unit_test(test_fold_batchnorm_gives_the_dead_conv_output_no_workspace),
 		cmocka_unit_test(test_select_layout_keeps_a_pooled_graph_output_plain),
+		cmocka_unit_test(test_fuse_conv_pool_absorbs_maxpool_after_conv_and_relu),
+		cmocka_unit_test(test_fuse_conv_pool_skips_what_it_cannot_do_exactly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
