@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../codegen/ops/conv_blocked.h"
+#include "../codegen/ops/conv_winograd.h"
 #include "passes.h"
 
 static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
@@ -66,6 +67,7 @@ static int fuse_one(Graph *g, uint32_t id, const Options *opt, Diag *d)
 		end = ir_node(g, c)->outputs[0];
 	}
 	p.residual = residual != IR_NONE;
+	p.winograd = cw_choose(&p, opt ? opt->winograd : CW_AUTO);
 	const Value *wv = ir_value(g, w), *bv = bias != IR_NONE ? ir_value(g, bias) : NULL;
 	int64_t nw, nb;
 	float *pw = cb_pack_weights(g->arena, &p, wv->data, &nw);

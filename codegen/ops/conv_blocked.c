@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "conv_blocked.h"
+#include "conv_winograd.h"
 #include "window.h"
 
 /* Bytes of weights that stay in cache while the pixels are swept (half of a 1 MiB L2,
@@ -105,6 +106,8 @@ static int64_t icp(const BlockedConv *p)
 float *cb_pack_weights(Arena *a, const BlockedConv *p, const float *w, int64_t *count)
 {
 	int64_t khw = p->kh * p->kw;
+	if (p->winograd)
+		return cw_pack_weights(a, p, w, count);
 	if (p->group != 1) { /* depthwise: [c block][kh][kw][b] */
 		int64_t cp = rup(p->ic, p->b);
 		*count = cp * khw;
@@ -167,6 +170,8 @@ void cb_to_node(Graph *g, uint32_t id, const BlockedConv *p)
 	ir_set_attr_int(g, id, "act", p->act);
 	ir_set_attr_float(g, id, "alpha", p->alpha);
 	ir_set_attr_float(g, id, "beta", p->beta);
+	if (p->winograd)
+		ir_set_attr_int(g, id, "winograd", p->winograd);
 }
 
 void cb_from_node(const Node *n, BlockedConv *p)
@@ -189,6 +194,7 @@ void cb_from_node(const Node *n, BlockedConv *p)
 	p->act = (int)ir_attr_int(n, "act", ACT_NONE);
 	p->alpha = ir_attr_float(n, "alpha", 0);
 	p->beta = ir_attr_float(n, "beta", 0);
+	p->winograd = (int)ir_attr_int(n, "winograd", 0);
 }
 
 /* ------------------------------------------------------------ epilogue matching */
@@ -744,6 +750,8 @@ static int64_t scratch(const Graph *g, const Node *n)
 	(void)g;
 	BlockedConv p;
 	cb_from_node(n, &p);
+	if (p.winograd)
+		return cw_scratch(&p);
 	if (p.group != 1 || !needs_pad(&p))
 		return 0;
 	int64_t xh, xw;
@@ -759,7 +767,9 @@ static int emit(Emit *e)
 		    (long long)p.kh, (long long)p.kw, (long long)p.ic, (long long)p.oc, (long long)p.ih,
 		    (long long)p.iw, (long long)p.oh, (long long)p.ow, (long long)p.b,
 		    p.group != 1 ? ", depthwise" : "");
-	if (p.group != 1)
+	if (p.winograd)
+		cw_emit(e, &p);
+	else if (p.group != 1)
 		emit_depthwise(e, &p);
 	else
 		emit_dense(e, &p);

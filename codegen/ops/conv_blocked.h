@@ -35,6 +35,7 @@ typedef struct BlockedConv {
 	bool residual;       /* input 3: a blocked tensor added before the activation */
 	int act;
 	double alpha, beta;
+	int winograd;        /* output tile m of Winograd F(m x m, 3x3) (conv_winograd.c), 0: direct */
 } BlockedConv;
 
 /* Fills p from an ONNX Conv node for block b and vector width vl. Returns 0 when the
