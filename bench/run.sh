@@ -16,7 +16,8 @@
 # lower bound, code and weight sizes, each process's peak RSS, and how long cnnc
 # and clang -O2 took to build. "cnnc/ORT CPU time" is the ratio of the CPU-time
 # medians, the fair figure when the machine is shared. The table also goes to
-# bench/out/results.md.
+# bench/out/results.md. BENCH_CNNC_FLAGS adds options to the cnnc command line (e.g.
+# --winograd=off, to compare with the direct convolution kernel).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -69,7 +70,7 @@ m = onnx.load('$onnx', load_external_data=False)
 print(' '.join('--dim %s=1' % d.dim_param for i in m.graph.input
                for d in i.type.tensor_type.shape.dim if d.dim_param))")
 	# shellcheck disable=SC2086
-	"$cnnc" -v $dims "$onnx" -o "$dir/model.c" --name model 2> "$dir/cnnc.log" || {
+	"$cnnc" -v $dims ${BENCH_CNNC_FLAGS:-} "$onnx" -o "$dir/model.c" --name model 2> "$dir/cnnc.log" || {
 		echo "$m: cnnc failed: $(tail -n1 "$dir/cnnc.log")"; rows+=("| $m | cnnc failed | | | | | | | | | | | | |"); continue; }
 	t1=$(date +%s.%N)
 	cnnc_s=$(echo "$t1 - $t0" | bc)
