@@ -41,11 +41,6 @@ static const double G4[6][3] = {
 static const double AT4[4][6] = {
 	{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1},
 };
-/* F(2x2, 3x3) with the points 0, 1, -1 and infinity. */
-static const double BT2[4][4] = {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
-static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-static const double AT2[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
-
 /* Bytes of transformed tiles (V and M) a band may use: most of a 1 MiB L2 (Zen 4/5),
    or as many as the transformed weights U up to CW_BAND_MAX, because every band
    streams all of U again (512 -> 512 channels at 14x14: 4 bands 4.5 ms, 1 band
@@ -69,22 +64,24 @@ static int64_t rup(int64_t x, int64_t m)
 	return (x + m - 1) / m * m;
 }
 
-static void setup(const BlockedConv *p, int m, Wino *w)
+static void setup(const BlockedConv *p, Wino *w)
 {
 	memset(w, 0, sizeof *w);
-	w->m = m;
-	w->a = m + 2;
-	w->bt = m == 4 ? &BT4[0][0] : &BT2[0][0];
-	w->g = m == 4 ? &G4[0][0] : &G2[0][0];
-	w->at = m == 4 ? &AT4[0][0] : &AT2[0][0];
+	w->m = 4;
+	w->a = 6;
+	/* the emitters take any m with its matrices; F(4x4) stays within tolerance
+	   (ResNet-50 logits within 1.4e-5 of the direct kernel's), so it is the only one */
+	w->bt = &BT4[0][0];
+	w->g = &G4[0][0];
+	w->at = &AT4[0][0];
 	w->b = p->b;
 	w->icb = rup(p->ic, p->b) / p->b;
 	w->ocb = rup(p->oc, p->b) / p->b;
-	w->th = (p->oh + m - 1) / m;
-	w->tw = (p->ow + m - 1) / m;
+	w->th = (p->oh + w->m - 1) / w->m;
+	w->tw = (p->ow + w->m - 1) / w->m;
 	w->nt = w->th * w->tw;
-	w->xh = w->th * m + 2;
-	w->xw = w->tw * m + 2;
+	w->xh = w->th * w->m + 2;
+	w->xw = w->tw * w->m + 2;
 	switch (p->vl) {
 	case 16: w->v = 2, w->r = 14; break; /* 28 of 32 registers, as the direct kernel */
 	case 8: w->v = 2, w->r = 6; break;
@@ -127,7 +124,7 @@ int cw_choose(const BlockedConv *p, int mode)
 float *cw_pack_weights(Arena *ar, const BlockedConv *p, const float *wt, int64_t *count)
 {
 	Wino w;
-	setup(p, p->winograd, &w);
+	setup(p, &w);
 	int a = w.a;
 	int64_t icp = w.icb * w.b, ocp = w.ocb * w.b;
 	*count = (int64_t)a * a * icp * ocp;
@@ -165,9 +162,8 @@ float *cw_pack_weights(Arena *ar, const BlockedConv *p, const float *wt, int64_t
 }
 
 /* Floats of each part of scratch: padded input, V, M. */
-static void parts(const BlockedConv *p, const Wino *w, int64_t *xpad, int64_t *v, int64_t *m)
+static void parts(const Wino *w, int64_t *xpad, int64_t *v, int64_t *m)
 {
-	(void)p;
 	*xpad = w->icb * w->xh * w->xw * w->b;
 	*v = (int64_t)w->a * w->a * w->icb * w->t * w->b;
 	*m = (int64_t)w->a * w->a * w->ocb * w->t * w->b;
@@ -176,9 +172,9 @@ static void parts(const BlockedConv *p, const Wino *w, int64_t *xpad, int64_t *v
 int64_t cw_scratch(const BlockedConv *p)
 {
 	Wino w;
-	setup(p, p->winograd, &w);
+	setup(p, &w);
 	int64_t x, v, m;
-	parts(p, &w, &x, &v, &m);
+	parts(&w, &x, &v, &m);
 	return (x + v + m) * 4;
 }
 
@@ -423,10 +419,10 @@ void cw_emit(Emit *e, const BlockedConv *p)
 {
 	Out *o = e->o;
 	Wino w;
-	setup(p, p->winograd, &w);
+	setup(p, &w);
 	const char *vt = vec_type(p->vl);
 	int64_t nx, nv, nm;
-	parts(p, &w, &nx, &nv, &nm);
+	parts(&w, &nx, &nv, &nm);
 	out_comment(o, "Winograd F(%dx%d, 3x3): %lldx%lld tiles in %lld band(s) of %lld", w.m, w.m,
 		    (long long)w.th, (long long)w.tw, (long long)w.nb, (long long)w.t);
 	out_line(o, "float *xpad = (float *)scratch, *vs = xpad + %lld, *ms = vs + %lld;", (long long)nx,
