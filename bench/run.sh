@@ -17,7 +17,8 @@
 # lower bound, code and weight sizes, each process's peak RSS, and how long cnnc
 # and clang -O2 took to build. "cnnc/ORT CPU time" is the ratio of the CPU-time
 # medians, the fair figure when the machine is shared. The table also goes to
-# bench/out/results.md.
+# bench/out/results.md. BENCH_CNNC_FLAGS adds options to the cnnc command line (e.g.
+# --winograd=off, to compare with the direct convolution kernel).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -72,7 +73,7 @@ print(' '.join('--dim %s=1' % d.dim_param for i in m.graph.input
 	# cnnc's own time: wall, and CPU (user + system) in parentheses
 	TIMEFORMAT='%R %U %S'
 	# shellcheck disable=SC2086
-	{ time "$cnnc" -v $dims "$onnx" -o "$dir/model.c" --name model 2> "$dir/cnnc.log"; } 2> "$dir/cnnc.rusage" || {
+	{ time "$cnnc" -v $dims ${BENCH_CNNC_FLAGS:-} "$onnx" -o "$dir/model.c" --name model 2> "$dir/cnnc.log"; } 2> "$dir/cnnc.rusage" || {
 		echo "$m: cnnc failed: $(tail -n1 "$dir/cnnc.log")"; rows+=("| $m | cnnc failed | | | | | | | | | | | | |"); continue; }
 	cnnc_s=$(awk '{printf "%.2f (%.2f)", $1, $2 + $3}' "$dir/cnnc.rusage")
 	t0=$(date +%s.%N)

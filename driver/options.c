@@ -111,6 +111,18 @@ int drv_parse_option(Options *opt, Arena *a, int argc, char **argv, int i)
 		opt->weights_file = strcmp(mode, "file") == 0;
 		return arg[9] ? 1 : 2;
 	}
+	if (strncmp(arg, "--winograd=", 11) == 0) {
+		static const char *const modes[] = {"auto", "off", "force"};
+		int k = 0;
+		while (k < 3 && strcmp(arg + 11, modes[k]) != 0)
+			k++;
+		if (k == 3) {
+			fprintf(stderr, "cnnc: error: unknown --winograd mode '%s' (auto, off or force)\n", arg + 11);
+			return -1;
+		}
+		opt->winograd = k;
+		return 1;
+	}
 	if (strcmp(arg, "--dim") != 0 && strcmp(arg, "--input-shape") != 0 &&
 	    strcmp(arg, "--input-value") != 0 && strcmp(arg, "--name") != 0 &&
 	    strcmp(arg, "--target") != 0 && strcmp(arg, "-d") != 0 && strcmp(arg, "--outputs") != 0 &&

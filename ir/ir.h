@@ -376,6 +376,7 @@ typedef struct Options {
 	int ntaps;
 	const char *cut;        /* --cut: the one tensor to compute; everything else is dropped */
 	bool weights_file;      /* --weights=file: constants go to P.bin, read at run time */
+	int winograd;           /* --winograd: 0 auto, 1 off, 2 force (CW_* in conv_winograd.h) */
 } Options;
 
 /* ---------------------------------------------------------------- verify.c */

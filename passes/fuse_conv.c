@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../codegen/ops/conv_blocked.h"
+#include "../codegen/ops/conv_winograd.h"
 #include "passes.h"
 
 /* w's weights packed for p: written over w's own bytes when only this Conv reads w
@@ -91,6 +92,7 @@ static int fuse_one(Graph *g, uint32_t id, const Options *opt, const int *uses, 
 		end = ir_node(g, c)->outputs[0];
 	}
 	p.residual = residual != IR_NONE;
+	p.winograd = cw_choose(&p, opt ? opt->winograd : CW_AUTO);
 	const Value *bv = bias != IR_NONE ? ir_value(g, bias) : NULL;
 	int64_t nw, nb;
 	float *pw = pack_weights(g, &p, w, uses, &nw);

@@ -22,6 +22,7 @@
 
 #include "conv_blocked.h"
 #include "pool_blocked.h"
+#include "conv_winograd.h"
 #include "window.h"
 
 /* Bytes of weights that stay in cache while the pixels are swept (half of a 1 MiB L2,
@@ -106,6 +107,8 @@ static int64_t icp(const BlockedConv *p)
 float *cb_pack_weights(Arena *a, const BlockedConv *p, const float *w, int64_t *count)
 {
 	int64_t khw = p->kh * p->kw;
+	if (p->winograd)
+		return cw_pack_weights(a, p, w, count);
 	if (p->group != 1) { /* depthwise: [c block][kh][kw][b] */
 		int64_t cp = rup(p->ic, p->b);
 		*count = cp * khw;
@@ -174,6 +177,8 @@ void cb_to_node(Graph *g, uint32_t id, const BlockedConv *p)
 				  q->pt, q->pl, q->pb, q->pr, q->oh, q->ow};
 		ir_set_attr_ints(g, id, "pool", pool, 12);
 	}
+	if (p->winograd)
+		ir_set_attr_int(g, id, "winograd", p->winograd);
 }
 
 void cb_from_node(const Node *n, BlockedConv *p)
@@ -203,6 +208,7 @@ void cb_from_node(const Node *n, BlockedConv *p)
 		q->pt = pool[6], q->pl = pool[7], q->pb = pool[8], q->pr = pool[9];
 		q->oh = pool[10], q->ow = pool[11];
 	}
+	p->winograd = (int)ir_attr_int(n, "winograd", 0);
 }
 
 /* ------------------------------------------------------------ epilogue matching */
@@ -572,8 +578,8 @@ bool cb_can_pool(const BlockedConv *p)
 	   transition 1x1 512->256 at 28x28 + AveragePool 2x2 took 1.25 ms fused against
 	   1.14 unfused (fastest of 7x100 runs, Zen 5, AVX-512); 7x7 and 3x3 convs with
 	   their pools ran as fast or faster fused. */
-	return p->group == 1 && !p->residual && pixel_outer(p) && !long_row(p) &&
-	       p->pool.kh < p->oh;
+	return p->group == 1 && !p->residual && !p->winograd && pixel_outer(p) && !long_row(p) &&
+	       p->pool.kh < p->oh; /* a Winograd conv computes whole tiles, not rows */
 }
 
 /* Conv rows kept for a fused pool: the pool window's height. */
@@ -853,6 +859,8 @@ static int64_t scratch(const Graph *g, const Node *n)
 	(void)g;
 	BlockedConv p;
 	cb_from_node(n, &p);
+	if (p.winograd)
+		return cw_scratch(&p);
 	if (p.group != 1)
 		return 0;
 	if (p.pool.kind == CP_NONE && needs_pad(&p)) {
@@ -878,6 +886,10 @@ static int emit(Emit *e)
 			    p.pool.kind == CP_MAX ? "MaxPool" : "AveragePool", (long long)p.pool.kh,
 			    (long long)p.pool.kw, (long long)p.pool.sh, (long long)p.pool.sw,
 			    (long long)p.pool.oh, (long long)p.pool.ow, (long long)ring_rows(&p));
+	if (p.winograd) {
+		cw_emit(e, &p);
+		return 0;
+	}
 	if (p.group != 1) {
 		emit_depthwise(e, &p);
 		return 0;

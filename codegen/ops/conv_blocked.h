@@ -49,6 +49,7 @@ typedef struct BlockedConv {
 	int act;
 	double alpha, beta;
 	ConvPool pool;       /* kind CP_NONE: Y is the conv output itself */
+	int winograd;        /* output tile m of Winograd F(m x m, 3x3) (conv_winograd.c), 0: direct */
 } BlockedConv;
 
 /* Fills p from an ONNX Conv node for block b and vector width vl. Returns 0 when the

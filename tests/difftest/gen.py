@@ -162,6 +162,22 @@ def conv(b, x, cout=None, stride=None, same=False):
     return b.node("Conv", ins, [(n, cout, oh, ow)], **attrs)
 
 
+def conv3(b, x):
+    """A 3x3 stride-1 Conv with 16 to 48 outputs and pads of 0 to 2 per side: two in a
+    row (16+ channels in and out) make codegen/ops/conv_winograd.c's Winograd kernel."""
+    r = b.r
+    n, c, h, w = b.shape[x]
+    cout = r.choice([16, 24, 32, 48])
+    pads = [r.randint(0, 2) for _ in range(4)]
+    oh, ow = h + pads[0] + pads[2] - 2, w + pads[1] + pads[3] - 2
+    if oh < 1 or ow < 1:
+        return x
+    ins = [x, b.const(b.randn((cout, c, 3, 3), (9 * c) ** -0.5))]
+    if r.random() < 0.7:
+        ins.append(b.const(b.randn((cout,), 0.1)))
+    return b.node("Conv", ins, [(n, cout, oh, ow)], kernel_shape=[3, 3], pads=pads)
+
+
 def deconv(b, x):
     """ConvTranspose: strides, pads, output_padding, dilations, groups."""
     r = b.r
@@ -322,10 +338,10 @@ def gen_cnn(b):
     x = b.input((r.choice([1, 1, 2]), r.choice([1, 2, 3, 4, 8, 16]), r.randint(5, 14),
                  r.randint(5, 14)))
     steps = [conv, batchnorm, activation, pool, residual, branches, deconv, channel_op,
-             channel_op, swish]
+             channel_op, swish, conv3]
     for _ in range(r.randint(2, 6)):
         if r.random() < 0.5:  # the usual Conv -> BN -> act triple, fusion fodder
-            x = conv(b, x)
+            x = (conv3 if r.random() < 0.4 else conv)(b, x)
             if r.random() < 0.7:
                 x = batchnorm(b, x)
             x = activation(b, x)

@@ -6,10 +6,12 @@
 # Each folder under tests/difftest/cases/ is a graph that cnnc once got wrong (found
 # by scripts/difftest.sh, shrunk, saved with its ONNX Runtime reference in
 # test_data_set_0/ and the story in info.txt). Runs `cnnc verify` on each with the
-# difference test's tolerance (rtol 1e-3, atol 1e-4) and the --target that info.txt
-# records, if any; prints PASS or FAIL with the reason per case, then "N passed, M
-# failed"; exits 1 on any failure. Needs only cnnc and a C compiler ($CC), not ONNX
-# Runtime. ctest runs it (difftest_cases).
+# difference test's tolerance (rtol 1e-3, atol 1e-4) and the --target and other
+# options ("options:" line) that info.txt records, if any; prints PASS or FAIL with
+# the reason per case, then "N passed, M failed"; exits 1 on any failure. Needs only
+# cnnc and a C compiler ($CC), not ONNX Runtime. ctest runs it (difftest_cases).
+# (tests/difftest/make_winograd_cases.py writes the wino_* cases, with float64
+# references, instead of the difference test.)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -20,7 +22,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--cnnc) cnnc=$2; shift ;;
 	-j) jobs=$2; shift ;;
-	-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run_cases.sh: unknown option '$1'" >&2; exit 2 ;;
 	*) cases+=("$1") ;;
 	esac
@@ -39,6 +41,8 @@ one() { # one CNNC CASE_DIR
 	local target opts=()
 	target=$(sed -n 's/^target: //p' "$2/info.txt" 2>/dev/null)
 	[ -n "$target" ] && opts=(--target "$target")
+	# shellcheck disable=SC2207
+	opts+=($(sed -n 's/^options: //p' "$2/info.txt" 2>/dev/null))
 	res=$("$1" verify --rtol 1e-3 --atol 1e-4 --timeout 30 "${opts[@]}" "$2" 2>&1 | grep '^RESULT' | tail -n 1)
 	if [ "$res" = "RESULT PASS" ]; then
 		echo "PASS $(basename "$2")"

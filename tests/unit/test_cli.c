@@ -371,6 +371,9 @@ static void test_weights_file_matches_embedded_and_detects_corruption(void **sta
 	assert_int_equal(test_run_cnnc(&out, model, "-o", fil, "--weights=disk", NULL), 1);
 	assert_string_equal(out, "cnnc: error: unknown --weights mode 'disk' (embed or file)\n");
 	free(out);
+	assert_int_equal(test_run_cnnc(&out, model, "-o", fil, "--winograd=always", NULL), 1);
+	assert_string_equal(out, "cnnc: error: unknown --winograd mode 'always' (auto, off or force)\n");
+	free(out);
 	unlink(bin);
 	mb = mb_new(8, 13);
 	mb_input(mb, "x", DT_FLOAT, "2");

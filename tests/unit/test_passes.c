@@ -1,4 +1,5 @@
-/* test_passes.c - shape inference, constant folding, dead-node removal, memory planning. */
+/* test_passes.c - shape inference, constant folding, dead-node removal, memory planning,
+ * convolution fusion. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,50 @@ static void test_fuse_conv_pool_skips_what_it_cannot_do_exactly(void **state)
 	assert_int_equal(pooled, 0);
 }
 
+/* The "winograd" attribute (output tile m, 0: direct) fuse_conv gives a 3x3 Conv
+   from cin to 16 channels on an 8x8 image, for vector width vl and --winograd mode. */
+static int64_t winograd_of(const char *xshape, int64_t cin, int64_t stride, int vl, int mode)
+{
+	ModelBuilder *mb = mb_new(8, 14);
+	static float w[16 * 16 * 9];
+	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+		w[i] = 0.01f * (float)(i % 5);
+	const int64_t wd[4] = {16, cin, 3, 3}, pads[4] = {1, 1, 1, 1}, st[2] = {stride, stride};
+	mb_input(mb, "x", DT_FLOAT, xshape);
+	mb_init_f32(mb, "w", wd, 4, w);
+	mb_node(mb, "Conv", "conv", "x,w", "y");
+	mb_attr_ints(mb, "pads", pads, 4);
+	mb_attr_ints(mb, "strides", st, 2);
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	Graph *g = load(mb);
+	Options opt = {0};
+	opt.vector_width = vl;
+	opt.winograd = mode;
+	Diag d;
+	diag_init(&d, "model.onnx");
+	assert_int_equal(passes_run(g, &opt, &d, NULL), 0);
+	int64_t m = -1;
+	for (uint32_t i = 0; i < g->nnodes; i++)
+		if (ir_node(g, i)->op == OP_FUSEDCONV)
+			m = ir_attr_int(ir_node(g, i), "winograd", 0);
+	graph_free(g);
+	mb_free(mb);
+	return m;
+}
+
+static void test_fuse_conv_picks_winograd_for_3x3_stride_1_on_vectors(void **state)
+{
+	(void)state;
+	assert_int_equal(winograd_of("1x16x8x8", 16, 1, 16, 0), 4);
+	assert_int_equal(winograd_of("1x16x8x8", 16, 1, 8, 0), 4);
+	assert_int_equal(winograd_of("1x16x8x8", 16, 1, 16, 1), 0); /* --winograd=off */
+	assert_int_equal(winograd_of("1x16x8x8", 16, 2, 16, 2), 0); /* stride 2, even forced */
+	assert_int_equal(winograd_of("1x16x8x8", 16, 1, 0, 2), 0);  /* target generic */
+	assert_int_equal(winograd_of("1x8x8x8", 8, 1, 16, 0), 0);   /* too few channels */
+	assert_int_equal(winograd_of("1x8x8x8", 8, 1, 16, 2), 4);   /* unless forced */
+	assert_int_equal(winograd_of("1x3x8x8", 3, 1, 16, 2), 0);   /* plain NCHW input */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_select_layout_keeps_a_pooled_graph_output_plain),
 		cmocka_unit_test(test_fuse_conv_pool_absorbs_maxpool_after_conv_and_relu),
 		cmocka_unit_test(test_fuse_conv_pool_skips_what_it_cannot_do_exactly),
+		cmocka_unit_test(test_fuse_conv_picks_winograd_for_3x3_stride_1_on_vectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
