@@ -71,8 +71,19 @@ static int64_t row_bytes(const Graph *g, const Node *n)
 	return (rows(g, n) * attr_i(n, "kp") + 63) / 64 * 64;
 }
 
+/* Depthwise: one zero-padded int16 plane of x, then one int32 row of sums. */
+static int64_t dw_plane(const Graph *g, const Node *n)
+{
+	const Value *x = op_in(g, n, 0);
+	int64_t p[4];
+	attr2(n, "pads", p, 4);
+	return (x->shape.dims[2] + p[0] + p[2]) * (x->shape.dims[3] + p[1] + p[3]);
+}
+
 static int64_t scratch(const Graph *g, const Node *n)
 {
+	if (attr_i(n, "dw"))
+		return (dw_plane(g, n) * 2 + 63) / 64 * 64 + op_outv(g, n, 0)->shape.dims[3] * 4;
 	return row_bytes(g, n) + rows(g, n) * 4;
 }
 
@@ -115,8 +126,74 @@ static void emit_im2col(Emit *e, const Value *x, int64_t cg, const int64_t *kk,
 	out_line(o, "}");
 }
 
+/* Depthwise conv (one input channel per group, one output per group), channel by
+   channel: x - xz into a zero-padded int16 plane, then per output row the taps are
+   added with int16 x int16 -> int32 products over the whole row (loops the compiler
+   vectorizes along the row), and the row is requantized. wq holds w - wz as int16
+   [c][kh][kw] and c0 the bias, so the sums are the same integers the general path
+   forms. */
+static int emit_dw(Emit *e)
+{
+	const Graph *g = e->g;
+	const Node *n = e->n;
+	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
+	Out *o = e->o;
+	int64_t kk[2], st[2], dl[2], p[4];
+	attr2(n, "kernel", kk, 2);
+	attr2(n, "strides", st, 2);
+	attr2(n, "dilations", dl, 2);
+	attr2(n, "pads", p, 4);
+	long long C = x->shape.dims[1], H = x->shape.dims[2], W = x->shape.dims[3];
+	long long OH = y->shape.dims[2], OW = y->shape.dims[3];
+	long long PW = W + p[1] + p[3], PH = H + p[0] + p[2], KK = kk[0] * kk[1];
+	const char *yt = cg_ctype(y->dtype);
+	out_line(o, "int16_t *pl = (int16_t *)scratch;");
+	out_line(o, "int32_t *acc = (int32_t *)((uint8_t *)scratch + %lld);",
+		 (PH * PW * 2 + 63) / 64 * 64);
+	out_line(o, "const float flo = %lld.0f, fhi = %lld.0f;", (long long)(attr_i(n, "lo") - attr_i(n, "yz")),
+		 (long long)(attr_i(n, "hi") - attr_i(n, "yz")));
+	if (p[0] || p[2] || p[1] || p[3])
+		out_line(o, "memset(pl, 0, %lld);", PH * PW * 2);
+	out_line(o, "for (int64_t bc = 0; bc < %lld; bc++) {", (long long)x->shape.dims[0] * C);
+	out_line(o, "const int64_t c = bc %% %lld;", C);
+	out_line(o, "for (int64_t ih = 0; ih < %lld; ih++) {", H);
+	out_line(o, "int16_t *pr = pl + (ih + %lld) * %lld + %lld;", (long long)p[0], PW, (long long)p[1]);
+	out_line(o, "const %s *xr = x0 + (bc * %lld + ih) * %lld;", cg_ctype(x->dtype), H, W);
+	out_line(o, "for (int64_t iw = 0; iw < %lld; iw++)", W);
+	out_line(o, "\tpr[iw] = (int16_t)((int16_t)(uint8_t)(xr[iw] ^ %d) - %lld);",
+		 (int)attr_i(n, "flip"), (long long)attr_i(n, "xz"));
+	out_line(o, "}");
+	out_line(o, "const int16_t *wc = x1 + c * %lld;", KK);
+	out_line(o, "const float m = x3[c];");
+	out_line(o, "const uint32_t bias = (uint32_t)x2[c];");
+	out_line(o, "for (int64_t oh = 0; oh < %lld; oh++) {", OH);
+	out_line(o, "for (int64_t ow = 0; ow < %lld; ow++)", OW);
+	out_line(o, "\tacc[ow] = 0;");
+	out_line(o, "for (int64_t i = 0; i < %lld; i++) {", (long long)kk[0]);
+	out_line(o, "for (int64_t j = 0; j < %lld; j++) {", (long long)kk[1]);
+	out_line(o, "const int32_t wv = wc[i * %lld + j];", (long long)kk[1]);
+	out_line(o, "const int16_t *pr = pl + (oh * %lld + i * %lld) * %lld + j * %lld;",
+		 (long long)st[0], (long long)dl[0], PW, (long long)dl[1]);
+	out_line(o, "for (int64_t ow = 0; ow < %lld; ow++)", OW);
+	out_line(o, "\tacc[ow] += wv * pr[ow * %lld];", (long long)st[1]);
+	out_line(o, "}");
+	out_line(o, "}");
+	out_line(o, "%s *yr = y0 + (bc * %lld + oh) * %lld;", yt, OH, OW);
+	out_line(o, "for (int64_t ow = 0; ow < %lld; ow++) {", OW);
+	out_line(o, "const uint32_t v = (uint32_t)acc[ow] + bias;");
+	out_line(o, "float f = (float)(v <= 0x7fffffffu ? (int32_t)v : (int32_t)(v - 0x80000000u) - 0x7fffffff - 1) * m;");
+	out_line(o, "f = f < flo ? flo : f > fhi ? fhi : f;");
+	out_line(o, "yr[ow] = (%s)((int32_t)nearbyintf(f) + %lld);", yt, (long long)attr_i(n, "yz"));
+	out_line(o, "}");
+	out_line(o, "}");
+	out_line(o, "}");
+	return 0;
+}
+
 static int emit(Emit *e)
 {
+	if (attr_i(e->n, "dw"))
+		return emit_dw(e);
 	const Graph *g = e->g;
 	const Node *n = e->n;
 	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
@@ -204,24 +281,57 @@ static uint32_t add_const(Graph *g, const char *hint, const char *base, DType t,
 	return ir_add_const(g, name, t, &s, data);
 }
 
+/* Depthwise: one input and one output channel per group. */
+static bool is_dw(const QGemmSpec *s)
+{
+	return s->conv && s->group > 1 && s->group == s->n && s->k == s->kernel[0] * s->kernel[1];
+}
+
+/* The depthwise constants: w - wz as int16 [n][kh * kw] and c0 = bias. */
+static int pack_dw(Graph *g, const QGemmSpec *s, int16_t **wq, int32_t **c0)
+{
+	*wq = arena_alloc(g->arena, (size_t)(s->n * s->k) * 2);
+	*c0 = arena_alloc(g->arena, (size_t)s->n * 4);
+	if (!*wq || !*c0)
+		return -1;
+	for (int64_t oc = 0; oc < s->n; oc++) {
+		for (int64_t k = 0; k < s->k; k++) {
+			int64_t idx = oc * s->k + k;
+			int32_t w = s->wtype == DT_UINT8 ? (int32_t)((const uint8_t *)s->w)[idx]
+							 : (int32_t)((const int8_t *)s->w)[idx];
+			(*wq)[idx] = (int16_t)(w - (int32_t)s->wz[oc]);
+		}
+		(*c0)[oc] = s->bias ? s->bias[oc] : 0;
+	}
+	return 0;
+}
+
 int qg_make_node(Graph *g, uint32_t id, uint32_t x, uint32_t y, const QGemmSpec *s, Diag *d)
 {
+	const bool dw = is_dw(s);
 	int64_t ng = s->n / s->group, nblk = (ng + 15) / 16 * 16, kp = (s->k + 3) / 4 * 4;
 	int64_t nw = s->group * nblk * kp;
-	int8_t *wp = arena_alloc(g->arena, (size_t)nw);
+	int8_t *wp = dw ? NULL : arena_alloc(g->arena, (size_t)nw);
 	int32_t *c0 = arena_alloc(g->arena, (size_t)s->n * 4), *wz = arena_alloc(g->arena, (size_t)s->n * 4);
 	float *mult = arena_alloc(g->arena, (size_t)s->n * 4);
 	bool any_wz = false;
-	if (!wp || !c0 || !wz || !mult)
+	if ((!dw && !wp) || !c0 || !wz || !mult)
 		return diag_error(d, "out of memory");
-	for (int64_t grp = 0; grp < s->group; grp++)
-		pack_group(s, grp, kp, wp + grp * nblk * kp, c0, wz, &any_wz);
+	int16_t *dwq = NULL;
+	if (dw) {
+		if (pack_dw(g, s, &dwq, &c0) < 0)
+			return diag_error(d, "out of memory");
+	} else {
+		for (int64_t grp = 0; grp < s->group; grp++)
+			pack_group(s, grp, kp, wp + grp * nblk * kp, c0, wz, &any_wz);
+	}
 	for (int64_t oc = 0; oc < s->n; oc++) {
 		float m = s->xs * s->ws[oc];
 		mult[oc] = m / s->ys;
 	}
 	const char *base = ir_node(g, id)->name;
-	uint32_t ins[5] = {x, add_const(g, "wq", base, DT_INT8, nw, wp),
+	uint32_t ins[5] = {x, dw ? add_const(g, "wq", base, DT_INT16, s->n * s->k, dwq)
+			      : add_const(g, "wq", base, DT_INT8, nw, wp),
 			   add_const(g, "c0", base, DT_INT32, s->n, c0),
 			   add_const(g, "mult", base, DT_FLOAT, s->n, mult),
 			   any_wz ? add_const(g, "wz", base, DT_INT32, s->n, wz) : IR_NONE};
@@ -241,6 +351,8 @@ int qg_make_node(Graph *g, uint32_t id, uint32_t x, uint32_t y, const QGemmSpec 
 	int64_t flip = s->xtype == DT_INT8 ? 128 : 0;
 	ir_set_attr_int(g, id, "conv", s->conv);
 	ir_set_attr_int(g, id, "group", s->group);
+	if (dw)
+		ir_set_attr_int(g, id, "dw", 1);
 	if (s->conv) {
 		ir_set_attr_ints(g, id, "kernel", s->kernel, 2);
 		ir_set_attr_ints(g, id, "strides", s->strides, 2);
