@@ -107,6 +107,26 @@ def qconv(t, per_channel, path):
     b.model(y, qtype(t), path)
 
 
+def qconv_dw(t, path):
+    """QLinearConv, depthwise 3x3 stride 2, per-channel scales; u8 weights (zero points
+    near 128) with u8 data, s8 weights with a zero point per channel with s8 data."""
+    b = B(t)
+    c = 20
+    x, xs, xz = b.qinput("X", [1, c, 13, 17], 0.04)
+    if t == "u8":
+        w = rng.integers(0, 256, size=(c, 1, 3, 3)).astype(np.uint8)
+        wz = rng.integers(120, 136, size=c).astype(np.uint8)
+    else:
+        w = rng.integers(-127, 128, size=(c, 1, 3, 3)).astype(np.int8)
+        wz = np.zeros(c, np.int8)
+    ws = b.const((rng.random(c) * 0.01 + 0.002).astype(np.float32))
+    bias = b.const(rng.integers(-3000, 3000, size=c).astype(np.int32))
+    ys, yz = b.qparams(0.07)
+    y = b.node("QLinearConv", [x, xs, xz, b.const(w), ws, b.const(wz), ys, yz, bias],
+               pads=[1, 0, 1, 2], strides=[2, 2], group=c)
+    b.model(y, qtype(t), path)
+
+
 def qmatmul(t, path):
     b = B(t)
     x, xs, xz = b.qinput("X", [3, 5, 40], 0.04)
@@ -122,12 +142,13 @@ def dq(b, q, scale, zp, axis=None):
     return b.node("DequantizeLinear", [q, scale, zp], **attrs)
 
 
-def qdq_conv(t, path, group=1, pads=(1, 1, 1, 1), act=None, strides=(1, 1), cin=8, cout=8):
+def qdq_conv(t, path, group=1, pads=(1, 1, 1, 1), act=None, strides=(1, 1), cin=8, cout=8, ks=3,
+             hw=(9, 10)):
     """DQ(x), DQ(w) -> Conv(+DQ bias) -> [act] -> Q, per-channel int8 weights."""
     b = B(t)
-    xq, xs, xz = b.qinput("X", [1, cin, 9, 10], 0.03)
+    xq, xs, xz = b.qinput("X", [1, cin] + list(hw), 0.03)
     x = dq(b, xq, xs, xz)
-    w = rng.integers(-127, 128, size=(cout, cin // group, 3, 3)).astype(np.int8)
+    w = rng.integers(-127, 128, size=(cout, cin // group, ks, ks)).astype(np.int8)
     wscale = (rng.random(cout) * 0.01 + 0.004).astype(np.float32)
     wd = dq(b, b.const(w), b.const(wscale), b.const(np.zeros(cout, np.int8)), axis=0)
     bscale = (np.float32(0.03) * wscale).astype(np.float32)
@@ -190,6 +211,12 @@ def main():
         qdq_conv(t, p("qdq_conv_1x1"), pads=(0, 0, 0, 0), cin=8, cout=20)
         qdq_matmul(t, p("qdq_matmul"))
         qdq_matmul(t, p("qdq_gemm"), gemm=True)
+    # added later: a loop of its own, so the cases above keep their seeded weights
+    for t in ("s8", "u8"):
+        p = lambda name: os.path.join(out, f"{name}_{t}", "model.onnx")
+        qdq_conv(t, p("qdq_dwconv5x5"), group=24, cin=24, cout=24, ks=5, pads=(2, 2, 2, 2),
+                 act="relu", hw=(14, 19))
+        qconv_dw(t, p("qlinearconv_dw"))
 
 
 if __name__ == "__main__":
