@@ -66,8 +66,22 @@ static int64_t rows(const Graph *g, const Node *n)
 	return ir_numel(y) / attr_i(n, "n");
 }
 
+/* Channels of one group in the channels-last plane: rounded up to 4 (vpdpbusd's k). */
+static int64_t cg4(const Graph *g, const Node *n)
+{
+	return (op_in(g, n, 0)->shape.dims[1] / attr_i(n, "group") + 3) / 4 * 4;
+}
+
+/* Bytes of the rows: matmul, M rows of kp; conv, one group's padded plane. */
 static int64_t row_bytes(const Graph *g, const Node *n)
 {
+	if (attr_i(n, "conv")) {
+		const Value *x = op_in(g, n, 0);
+		int64_t p[4];
+		attr2(n, "pads", p, 4);
+		return ((x->shape.dims[2] + p[0] + p[2]) * (x->shape.dims[3] + p[1] + p[3]) *
+				cg4(g, n) + 63) / 64 * 64;
+	}
 	return (rows(g, n) * attr_i(n, "kp") + 63) / 64 * 64;
 }
 
@@ -101,28 +115,38 @@ static void emit_rowsum(Out *o, bool wz, int64_t k, int64_t kp)
 	}
 }
 
-static void emit_im2col(Emit *e, const Value *x, int64_t cg, const int64_t *kk,
-			const int64_t *st, const int64_t *dl, const int64_t *p, int64_t oh,
-			int64_t ow, int64_t kp, bool wz, int flip, int64_t xz)
+/* One group of x into the channels-last plane pl[PH][PW][c4] (flipped to uint8; the
+   padding, memset to xz once, is never written), and with weight zero points the sum
+   of each output pixel's window over the real channels. */
+static void emit_plane(Emit *e, const Value *x, int64_t cg, int64_t c4, const int64_t *kk,
+		       const int64_t *st, const int64_t *dl, const int64_t *p, int64_t oh,
+		       int64_t ow, bool wz, int flip)
 {
 	Out *o = e->o;
-	int64_t H = x->shape.dims[2], W = x->shape.dims[3];
-	out_line(o, "for (int64_t p = 0; p < %lld; p++) {", (long long)(oh * ow));
-	out_line(o, "uint8_t *r = col + p * %lld;", (long long)kp);
-	out_line(o, "const int64_t ih0 = p / %lld * %lld - %lld, iw0 = p %% %lld * %lld - %lld;",
-		 (long long)ow, (long long)st[0], (long long)p[0], (long long)ow, (long long)st[1],
-		 (long long)p[1]);
-	out_line(o, "int64_t k = 0;");
+	long long H = x->shape.dims[2], W = x->shape.dims[3], PW = W + p[1] + p[3];
+	out_line(o, "for (int64_t c = 0; c < %lld; c++) {", (long long)cg);
+	out_line(o, "for (int64_t h = 0; h < %lld; h++) {", H);
+	out_line(o, "uint8_t *pr = pl + ((h + %lld) * %lld + %lld) * %lld + c;", (long long)p[0], PW,
+		 (long long)p[1], (long long)c4);
+	out_line(o, "const %s *xr = xg + (c * %lld + h) * %lld;", cg_ctype(x->dtype), H, W);
+	out_line(o, "for (int64_t w = 0; w < %lld; w++)", W);
+	out_line(o, "\tpr[w * %lld] = (uint8_t)(xr[w] ^ %d);", (long long)c4, flip);
+	out_line(o, "}");
+	out_line(o, "}");
+	if (!wz)
+		return;
+	out_line(o, "for (int64_t q = 0; q < %lld; q++) {", (long long)(oh * ow));
+	out_line(o, "const uint8_t *pp = pl + (q / %lld * %lld * %lld + q %% %lld * %lld) * %lld;",
+		 (long long)ow, (long long)st[0], PW, (long long)ow, (long long)st[1], (long long)c4);
+	out_line(o, "int32_t sum = 0;");
+	out_line(o, "for (int64_t i = 0; i < %lld; i++) {", (long long)kk[0]);
+	out_line(o, "for (int64_t j = 0; j < %lld; j++) {", (long long)kk[1]);
 	out_line(o, "for (int64_t c = 0; c < %lld; c++)", (long long)cg);
-	out_line(o, "\tfor (int64_t i = 0; i < %lld; i++) {", (long long)kk[0]);
-	out_line(o, "\t\tconst int64_t ih = ih0 + i * %lld;", (long long)dl[0]);
-	out_line(o, "\t\tfor (int64_t j = 0; j < %lld; j++, k++) {", (long long)kk[1]);
-	out_line(o, "\t\t\tconst int64_t iw = iw0 + j * %lld;", (long long)dl[1]);
-	out_line(o, "\t\t\tr[k] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? (uint8_t)(xg[(c * %lld + ih) * %lld + iw] ^ %d) : %lld;",
-		 (long long)H, (long long)W, (long long)H, (long long)W, flip, (long long)xz);
-	out_line(o, "\t\t}");
-	out_line(o, "\t}");
-	emit_rowsum(o, wz, cg * kk[0] * kk[1], kp);
+	out_line(o, "\tsum += pp[(i * %lld * %lld + j * %lld) * %lld + c];", (long long)dl[0], PW,
+		 (long long)dl[1], (long long)c4);
+	out_line(o, "}");
+	out_line(o, "}");
+	out_line(o, "rs[q] = sum;");
 	out_line(o, "}");
 }
 
@@ -228,23 +252,47 @@ static int emit(Emit *e)
 	attr2(n, "dilations", dl, 2);
 	attr2(n, "pads", p, 4);
 	int64_t C = x->shape.dims[1], cg = C / G, HW = x->shape.dims[2] * x->shape.dims[3];
+	int64_t c4 = cg4(g, n), PW = x->shape.dims[3] + p[1] + p[3];
 	char wzs[64];
 	snprintf(wzs, sizeof wzs, "x4 + grp * %lld", (long long)ng);
+	/* kernel rows as segments; with dilation 1 along w a row's taps are adjacent */
+	long long nj = dl[1] == 1 ? 1 : kk[1], seg4 = (dl[1] == 1 ? kk[1] : 1) * c4 / 4;
+	out_line(o, "uint8_t *pl = col;");
+	out_line(o, "const RtQSeg sg = {%lld, %lld, %lld, %lld, %lld};", (long long)kk[0], nj,
+		 (long long)(dl[0] * PW * c4), (long long)(dl[1] * c4), seg4);
+	if (p[0] || p[1] || p[2] || p[3] || c4 != cg)
+		out_line(o, "memset(pl, %lld, %lld);", (long long)attr_i(n, "xz"), (long long)row_bytes(g, n));
 	out_line(o, "for (int64_t b = 0; b < %lld; b++)", (long long)x->shape.dims[0]);
 	out_line(o, "for (int64_t grp = 0; grp < %lld; grp++) {", (long long)G);
 	out_line(o, "const %s *xg = x0 + (b * %lld + grp * %lld) * %lld;", xt, (long long)C,
 		 (long long)cg, (long long)HW);
-	emit_im2col(e, x, cg, kk, st, dl, p, y->shape.dims[2], y->shape.dims[3], kp, wz, flip,
-		    attr_i(n, "xz"));
-	out_line(o, "rt_qgemm(col, %lld, %lld, x1 + grp * %lld, %lld, x2 + grp * %lld, x3 + grp * %lld, %s, rs, %s, (%s *)y0 + (b * %lld + grp * %lld) * %lld, 1, %lld);",
-		 (long long)M, (long long)kp, (long long)(nblk * kp), (long long)ng, (long long)ng,
-		 (long long)ng, wz ? wzs : "NULL", tail, cg_ctype(y->dtype),
-		 (long long)N, (long long)ng, (long long)M, (long long)M);
+	emit_plane(e, x, cg, c4, kk, st, dl, p, y->shape.dims[2], y->shape.dims[3], wz, flip);
+	out_line(o, "rt_qconv(pl, %lld, %lld, %lld, %lld, &sg, x1 + grp * %lld, %lld, x2 + grp * %lld, x3 + grp * %lld, %s, rs, %s, (%s *)y0 + (b * %lld + grp * %lld) * %lld, 1, %lld);",
+		 (long long)y->shape.dims[2], (long long)y->shape.dims[3],
+		 (long long)(st[0] * PW * c4), (long long)(st[1] * c4), (long long)(nblk * kp),
+		 (long long)ng, (long long)ng, (long long)ng, wz ? wzs : "NULL", tail,
+		 cg_ctype(y->dtype), (long long)N, (long long)ng, (long long)M, (long long)M);
 	out_line(o, "}");
 	return 0;
 }
 
 /* ------------------------------------------------------------ building the node */
+
+/* Channels of one group rounded up to 4: a conv's k runs over channels innermost. */
+static int64_t spec_c4(const QGemmSpec *s)
+{
+	return (s->k / (s->kernel[0] * s->kernel[1]) + 3) / 4 * 4;
+}
+
+/* Where k (ONNX order: channel, kernel row, kernel column) goes in a packed row: conv
+   rows are read from a channels-last plane, so tap-major with the channels padded to 4. */
+static int64_t kpos(const QGemmSpec *s, int64_t k)
+{
+	if (!s->conv)
+		return k;
+	const int64_t taps = s->kernel[0] * s->kernel[1];
+	return k % taps * spec_c4(s) + k / taps;
+}
 
 /* Packs group grp's weights (s8, zero point moved with them) and fills its c0 and wz. */
 static void pack_group(const QGemmSpec *s, int64_t grp, int64_t kp, int8_t *wp, int32_t *c0,
@@ -260,7 +308,8 @@ static void pack_group(const QGemmSpec *s, int64_t grp, int64_t kp, int8_t *wp, 
 			int64_t idx = oc * s->k + k;
 			int32_t w = (s->wtype == DT_UINT8 ? (int32_t)((const uint8_t *)s->w)[idx]
 							  : (int32_t)((const int8_t *)s->w)[idx]) - shift;
-			wp[(j / 16) * 16 * kp + (k / 4) * 64 + (j % 16) * 4 + k % 4] = (int8_t)w;
+			const int64_t kq = kpos(s, k);
+			wp[(j / 16) * 16 * kp + (kq / 4) * 64 + (j % 16) * 4 + kq % 4] = (int8_t)w;
 			colsum += (uint32_t)w;
 		}
 		uint32_t xz = (uint32_t)(s->xz + (s->xtype == DT_INT8 ? 128 : 0));
@@ -309,7 +358,8 @@ static int pack_dw(Graph *g, const QGemmSpec *s, int16_t **wq, int32_t **c0)
 int qg_make_node(Graph *g, uint32_t id, uint32_t x, uint32_t y, const QGemmSpec *s, Diag *d)
 {
 	const bool dw = is_dw(s);
-	int64_t ng = s->n / s->group, nblk = (ng + 15) / 16 * 16, kp = (s->k + 3) / 4 * 4;
+	int64_t ng = s->n / s->group, nblk = (ng + 15) / 16 * 16;
+	int64_t kp = s->conv ? s->kernel[0] * s->kernel[1] * spec_c4(s) : (s->k + 3) / 4 * 4;
 	int64_t nw = s->group * nblk * kp;
 	int8_t *wp = dw ? NULL : arena_alloc(g->arena, (size_t)nw);
 	int32_t *c0 = arena_alloc(g->arena, (size_t)s->n * 4), *wz = arena_alloc(g->arena, (size_t)s->n * 4);
