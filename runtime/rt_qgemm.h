@@ -86,12 +86,88 @@ RT_FN void rt_qgemm_tile(const uint8_t *const ar[RT_QGEMM_MR], int64_t mm, const
 #endif
 }
 
+#ifdef RT_QGEMM_VNNI
+/* Row r of the tile requantized to 16 bytes (lanes past nn hold garbage): the same
+   float steps as the scalar code, rounding by vrndscaleps half to even. */
+RT_FN __m128i rt_qgemm_row512(const uint32_t *acc, int64_t m, int64_t n0, __mmask16 k,
+			      const int32_t *c0, const float *mult, const int32_t *wz,
+			      const int32_t *rs, int32_t yz, __m512 flo, __m512 fhi)
+{
+	__m512i v = _mm512_add_epi32(_mm512_loadu_si512((const void *)acc),
+				     _mm512_maskz_loadu_epi32(k, c0 + n0));
+	if (wz)
+		v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(k, wz + n0),
+							   _mm512_set1_epi32(rs[m])));
+	__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), _mm512_maskz_loadu_ps(k, mult + n0));
+	f = _mm512_min_ps(_mm512_max_ps(f, flo), fhi);
+	f = _mm512_roundscale_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), _mm512_set1_epi32(yz)));
+}
+
+/* Tile store with AVX-512: rows contiguous along n (sn == 1) are masked 16-byte stores;
+   a full tile into columns (sm == 1, NCHW conv output) is transposed to 16 runs of 8
+   bytes. Returns 0 when neither applies. */
+RT_FN int rt_qgemm_store512(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64_t mm, int64_t n0,
+			    int64_t nn, const int32_t *c0, const float *mult, const int32_t *wz,
+			    const int32_t *rs, int32_t yz, int32_t lo, int32_t hi, void *y,
+			    int64_t sm, int64_t sn)
+{
+	const __mmask16 k = (__mmask16)((1u << nn) - 1u);
+	const __m512 flo = _mm512_set1_ps((float)(lo - yz)), fhi = _mm512_set1_ps((float)(hi - yz));
+	uint8_t *yb = (uint8_t *)y;
+	if (sn == 1) {
+		for (int64_t r = 0; r < mm; r++)
+			_mm_mask_storeu_epi8(yb + (m0 + r) * sm + n0, k,
+					     rt_qgemm_row512(acc[r], m0 + r, n0, k, c0, mult, wz, rs,
+							     yz, flo, fhi));
+		return 1;
+	}
+	if (sm != 1 || mm != 8)
+		return 0;
+	__m128i q[8], a[8], b[8];
+	for (int r = 0; r < 8; r++)
+		q[r] = rt_qgemm_row512(acc[r], m0 + r, n0, k, c0, mult, wz, rs, yz, flo, fhi);
+	for (int r = 0; r < 4; r++) {
+		a[2 * r] = _mm_unpacklo_epi8(q[2 * r], q[2 * r + 1]);     /* n 0-7, rows 2r, 2r+1 */
+		a[2 * r + 1] = _mm_unpackhi_epi8(q[2 * r], q[2 * r + 1]); /* n 8-15 */
+	}
+	for (int h = 0; h < 2; h++) {
+		b[h * 4 + 0] = _mm_unpacklo_epi16(a[h], a[2 + h]); /* rows 0-3, n 0-3 (+8h) */
+		b[h * 4 + 1] = _mm_unpackhi_epi16(a[h], a[2 + h]); /* rows 0-3, n 4-7 */
+		b[h * 4 + 2] = _mm_unpacklo_epi16(a[4 + h], a[6 + h]); /* rows 4-7, n 0-3 */
+		b[h * 4 + 3] = _mm_unpackhi_epi16(a[4 + h], a[6 + h]);
+	}
+	for (int h = 0; h < 2; h++)
+		for (int half = 0; half < 2; half++) {
+			const __m128i lo4 = b[h * 4 + half], hi4 = b[h * 4 + 2 + half];
+			const __m128i c01 = _mm_unpacklo_epi32(lo4, hi4), c23 = _mm_unpackhi_epi32(lo4, hi4);
+			const int64_t nb = h * 8 + half * 4; /* columns nb .. nb+3 */
+			const __m128i cols[2] = {c01, c23};
+			for (int t = 0; t < 4; t++) {
+				if (nb + t >= nn)
+					return 1;
+				uint8_t *dst = yb + m0 + (n0 + nb + t) * sn;
+				const __m128i c = cols[t / 2];
+				if (t % 2 == 0)
+					_mm_storel_epi64((__m128i *)(void *)dst, c);
+				else
+					_mm_storel_epi64((__m128i *)(void *)dst, _mm_unpackhi_epi64(c, c));
+			}
+		}
+	return 1;
+}
+#endif
+
 /* Requantizes the tile into y (element (m, n) at y[m * sm + n * sn]). */
 RT_FN void rt_qgemm_store(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64_t mm, int64_t n0,
 			  int64_t nn, const int32_t *c0, const float *mult, const int32_t *wz,
 			  const int32_t *rs, int32_t yz, int32_t lo, int32_t hi, int ysigned,
 			  void *y, int64_t sm, int64_t sn)
 {
+#ifdef RT_QGEMM_VNNI
+	if (rt_qgemm_store512(acc, m0, mm, n0, nn, c0, mult, wz, rs, yz, lo, hi, y, sm, sn))
+		return;
+#endif
 	const float flo = (float)(lo - yz), fhi = (float)(hi - yz);
 	for (int64_t r = 0; r < mm; r++)
 		for (int64_t j = 0; j < nn; j++) {
