@@ -34,6 +34,17 @@
 #define RT_QGEMM_VNNI 1
 #endif
 
+#if defined(__aarch64__) && defined(__ARM_NEON) && !defined(RT_NO_SIMD) && !defined(RT_QGEMM_VNNI)
+#include <arm_neon.h>
+#if defined(__ARM_FEATURE_MATMUL_INT8)
+#define RT_QGEMM_USDOT 1 /* usdot: u8 x s8 directly */
+#elif defined(__ARM_FEATURE_DOTPROD)
+#define RT_QGEMM_SDOT 1 /* sdot on a - 128, plus 128 * the weight sums */
+#else
+#define RT_QGEMM_NEON 1 /* widening multiply-accumulate */
+#endif
+#endif
+
 #define RT_QGEMM_MR 8
 
 /* Where the k of one row lie: ni * nj segments of seg4 * 4 bytes each, segment (i, j) at
@@ -67,6 +78,93 @@ RT_FN void rt_qgemm_tile(const uint8_t *const ar[RT_QGEMM_MR], int64_t mm, const
 		}
 	for (int r = 0; r < RT_QGEMM_MR; r++)
 		_mm512_storeu_si512((void *)acc[r], c[r]);
+#elif defined(RT_QGEMM_USDOT) || defined(RT_QGEMM_SDOT)
+	/* 4 rows at a time: 16 accumulators of 4 lanes, 4 weight vectors (lane-major, 4 k per
+	   lane: the layout of sdot/usdot) */
+	for (int64_t r0 = 0; r0 < mm; r0 += 4) {
+		int32x4_t c[4][4];
+#ifdef RT_QGEMM_SDOT
+		int32x4_t ws[4];
+		const int8x16_t ones = vdupq_n_s8(1);
+		for (int q = 0; q < 4; q++)
+			ws[q] = vdupq_n_s32(0);
+#endif
+		for (int r = 0; r < 4; r++)
+			for (int q = 0; q < 4; q++)
+				c[r][q] = vdupq_n_s32(0);
+		const int8_t *wk = w;
+		for (int64_t i = 0; i < sg->ni; i++)
+			for (int64_t j = 0; j < sg->nj; j++) {
+				const int64_t off = i * sg->offi + j * sg->offj;
+				for (int64_t k = 0; k < sg->seg4; k++, wk += 64) {
+					int8x16_t wv[4];
+					for (int q = 0; q < 4; q++) {
+						wv[q] = vld1q_s8(wk + 16 * q);
+#ifdef RT_QGEMM_SDOT
+						ws[q] = vdotq_s32(ws[q], ones, wv[q]);
+#endif
+					}
+					for (int r = 0; r < 4; r++) {
+						uint32_t a4;
+						memcpy(&a4, ar[r0 + r] + off + 4 * k, 4);
+#ifdef RT_QGEMM_USDOT
+						const uint8x16_t av = vreinterpretq_u8_u32(vdupq_n_u32(a4));
+						for (int q = 0; q < 4; q++)
+							c[r][q] = vusdotq_s32(c[r][q], av, wv[q]);
+#else
+						const int8x16_t av = vreinterpretq_s8_u32(vdupq_n_u32(a4 ^ 0x80808080u));
+						for (int q = 0; q < 4; q++)
+							c[r][q] = vdotq_s32(c[r][q], av, wv[q]);
+#endif
+					}
+				}
+			}
+		for (int r = 0; r < 4 && r0 + r < mm; r++)
+			for (int q = 0; q < 4; q++) {
+#ifdef RT_QGEMM_SDOT
+				/* sum (a - 128) w + 128 sum w, wrapping like the other paths */
+				c[r][q] = vreinterpretq_s32_u32(vaddq_u32(vreinterpretq_u32_s32(c[r][q]),
+					vshlq_n_u32(vreinterpretq_u32_s32(ws[q]), 7)));
+#endif
+				vst1q_u32(acc[r0 + r] + 4 * q, vreinterpretq_u32_s32(c[r][q]));
+			}
+	}
+#elif defined(RT_QGEMM_NEON)
+	/* vld4 splits a k step's 64 bytes into the 16 lanes' weights at each of the 4 k; each
+	   is widened to int16 and multiplied by the row's byte with vmlal_n (exact: 255 * 128
+	   fits int16 x int16) */
+	for (int64_t r0 = 0; r0 < mm; r0 += 4) {
+		int32x4_t c[4][4];
+		for (int r = 0; r < 4; r++)
+			for (int q = 0; q < 4; q++)
+				c[r][q] = vdupq_n_s32(0);
+		const int8_t *wk = w;
+		for (int64_t i = 0; i < sg->ni; i++)
+			for (int64_t j = 0; j < sg->nj; j++) {
+				const int64_t off = i * sg->offi + j * sg->offj;
+				for (int64_t k = 0; k < sg->seg4; k++, wk += 64) {
+					const int8x16x4_t wv = vld4q_s8(wk);
+					int16x8_t wl[4], wh[4];
+					for (int t = 0; t < 4; t++) {
+						wl[t] = vmovl_s8(vget_low_s8(wv.val[t]));
+						wh[t] = vmovl_s8(vget_high_s8(wv.val[t]));
+					}
+					for (int r = 0; r < 4; r++) {
+						const uint8_t *a = ar[r0 + r] + off + 4 * k;
+						for (int t = 0; t < 4; t++) {
+							const int16_t at = (int16_t)a[t];
+							c[r][0] = vmlal_n_s16(c[r][0], vget_low_s16(wl[t]), at);
+							c[r][1] = vmlal_n_s16(c[r][1], vget_high_s16(wl[t]), at);
+							c[r][2] = vmlal_n_s16(c[r][2], vget_low_s16(wh[t]), at);
+							c[r][3] = vmlal_n_s16(c[r][3], vget_high_s16(wh[t]), at);
+						}
+					}
+				}
+			}
+		for (int r = 0; r < 4 && r0 + r < mm; r++)
+			for (int q = 0; q < 4; q++)
+				vst1q_u32(acc[r0 + r] + 4 * q, vreinterpretq_u32_s32(c[r][q]));
+	}
 #else
 	for (int64_t r = 0; r < mm; r++) {
 		uint32_t sum[16] = {0};
