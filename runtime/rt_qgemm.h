@@ -32,6 +32,12 @@
 #if defined(__AVX512VNNI__) && defined(__AVX512F__) && !defined(RT_NO_SIMD)
 #include <immintrin.h>
 #define RT_QGEMM_VNNI 1
+#elif defined(__AVXVNNI__) && defined(__AVX2__) && !defined(RT_NO_SIMD)
+#include <immintrin.h>
+#define RT_QGEMM_AVXVNNI 1 /* 256-bit vpdpbusd (Alder Lake, Zen 5 without AVX-512) */
+#elif defined(__AVX2__) && !defined(RT_NO_SIMD)
+#include <immintrin.h>
+#define RT_QGEMM_AVX2 1 /* x86-64-v3: bytes widened to int16, vpmaddwd */
 #endif
 
 #if defined(__aarch64__) && defined(__ARM_NEON) && !defined(RT_NO_SIMD) && !defined(RT_QGEMM_VNNI)
@@ -78,6 +84,69 @@ RT_FN void rt_qgemm_tile(const uint8_t *const ar[RT_QGEMM_MR], int64_t mm, const
 		}
 	for (int r = 0; r < RT_QGEMM_MR; r++)
 		_mm512_storeu_si512((void *)acc[r], c[r]);
+#elif defined(RT_QGEMM_AVXVNNI)
+	/* 4 rows at a time: 8 accumulators of 8 lanes, 2 weight vectors per k step */
+	for (int64_t r0 = 0; r0 < mm; r0 += 4) {
+		__m256i c[4][2];
+		for (int r = 0; r < 4; r++)
+			c[r][0] = c[r][1] = _mm256_setzero_si256();
+		const int8_t *wk = w;
+		for (int64_t i = 0; i < sg->ni; i++)
+			for (int64_t j = 0; j < sg->nj; j++) {
+				const int64_t off = i * sg->offi + j * sg->offj;
+				for (int64_t k = 0; k < sg->seg4; k++, wk += 64) {
+					const __m256i w0 = _mm256_loadu_si256((const __m256i *)(const void *)wk);
+					const __m256i w1 = _mm256_loadu_si256((const __m256i *)(const void *)(wk + 32));
+					for (int r = 0; r < 4; r++) {
+						int32_t a4;
+						memcpy(&a4, ar[r0 + r] + off + 4 * k, 4);
+						const __m256i av = _mm256_set1_epi32(a4);
+						c[r][0] = _mm256_dpbusd_avx_epi32(c[r][0], av, w0);
+						c[r][1] = _mm256_dpbusd_avx_epi32(c[r][1], av, w1);
+					}
+				}
+			}
+		for (int r = 0; r < 4 && r0 + r < mm; r++) {
+			_mm256_storeu_si256((__m256i *)(void *)acc[r0 + r], c[r][0]);
+			_mm256_storeu_si256((__m256i *)(void *)(acc[r0 + r] + 8), c[r][1]);
+		}
+	}
+#elif defined(RT_QGEMM_AVX2)
+	/* 2 rows at a time. The k step's weights widened to int16 (4 vectors of 4 lanes x 4
+	   k) meet the row's 4 bytes, widened and repeated, in vpmaddwd: exact int32 pair sums
+	   (vpmaddubsw would saturate), 2 per lane, added pairwise at the end. */
+	for (int64_t r0 = 0; r0 < mm; r0 += 2) {
+		__m256i c[2][4];
+		for (int r = 0; r < 2; r++)
+			for (int q = 0; q < 4; q++)
+				c[r][q] = _mm256_setzero_si256();
+		const int8_t *wk = w;
+		for (int64_t i = 0; i < sg->ni; i++)
+			for (int64_t j = 0; j < sg->nj; j++) {
+				const int64_t off = i * sg->offi + j * sg->offj;
+				for (int64_t k = 0; k < sg->seg4; k++, wk += 64) {
+					__m256i wv[4];
+					for (int q = 0; q < 4; q++)
+						wv[q] = _mm256_cvtepi8_epi16(
+							_mm_loadu_si128((const __m128i *)(const void *)(wk + 16 * q)));
+					for (int r = 0; r < 2; r++) {
+						int32_t a4;
+						memcpy(&a4, ar[r0 + r] + off + 4 * k, 4);
+						const __m256i av = _mm256_broadcastq_epi64(
+							_mm_cvtepu8_epi16(_mm_cvtsi32_si128(a4)));
+						for (int q = 0; q < 4; q++)
+							c[r][q] = _mm256_add_epi32(c[r][q], _mm256_madd_epi16(av, wv[q]));
+					}
+				}
+			}
+		for (int r = 0; r < 2 && r0 + r < mm; r++) {
+			/* hadd gives lanes [0 1 4 5 | 2 3 6 7]; the permute puts them in order */
+			const __m256i lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(c[r][0], c[r][1]), 0xd8);
+			const __m256i hi = _mm256_permute4x64_epi64(_mm256_hadd_epi32(c[r][2], c[r][3]), 0xd8);
+			_mm256_storeu_si256((__m256i *)(void *)acc[r0 + r], lo);
+			_mm256_storeu_si256((__m256i *)(void *)(acc[r0 + r] + 8), hi);
+		}
+	}
 #elif defined(RT_QGEMM_USDOT) || defined(RT_QGEMM_SDOT)
 	/* 4 rows at a time: 16 accumulators of 4 lanes, 4 weight vectors (lane-major, 4 k per
 	   lane: the layout of sdot/usdot) */
