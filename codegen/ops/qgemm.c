@@ -85,19 +85,39 @@ static int64_t row_bytes(const Graph *g, const Node *n)
 	return (rows(g, n) * attr_i(n, "kp") + 63) / 64 * 64;
 }
 
-/* Depthwise: one zero-padded int16 plane of x, then one int32 row of sums. */
-static int64_t dw_plane(const Graph *g, const Node *n)
+/* The depthwise plane: rows of rw int16 (padding, and columns past the right pad so
+   that 16-wide output blocks read inside it), and whether it holds a row's even columns
+   then its odd ones (stride 2: every tap then reads 16 adjacent values). */
+typedef struct DwPlane {
+	int64_t ph, rw, half; /* half: 0, or where the odd columns start */
+} DwPlane;
+
+#define DW_BLOCK 16 /* outputs per register block */
+
+static DwPlane dw_plane(const Graph *g, const Node *n)
 {
-	const Value *x = op_in(g, n, 0);
-	int64_t p[4];
+	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
+	int64_t p[4], kk[2], st[2], dl[2];
 	attr2(n, "pads", p, 4);
-	return (x->shape.dims[2] + p[0] + p[2]) * (x->shape.dims[3] + p[1] + p[3]);
+	attr2(n, "kernel", kk, 2);
+	attr2(n, "strides", st, 2);
+	attr2(n, "dilations", dl, 2);
+	int64_t owb = (y->shape.dims[3] + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK;
+	int64_t pw = x->shape.dims[3] + p[1] + p[3], need = (owb - 1) * st[1] + (kk[1] - 1) * dl[1] + 1;
+	DwPlane d = {x->shape.dims[2] + p[0] + p[2], pw > need ? pw : need, 0};
+	if (st[1] == 2 && dl[1] == 1) {
+		d.half = (d.rw + 1) / 2;
+		d.rw = 2 * d.half;
+	}
+	return d;
 }
 
 static int64_t scratch(const Graph *g, const Node *n)
 {
-	if (attr_i(n, "dw"))
-		return (dw_plane(g, n) * 2 + 63) / 64 * 64 + op_outv(g, n, 0)->shape.dims[3] * 4;
+	if (attr_i(n, "dw")) {
+		DwPlane d = dw_plane(g, n);
+		return d.ph * d.rw * 2;
+	}
 	return row_bytes(g, n) + rows(g, n) * 4;
 }
 
@@ -151,10 +171,10 @@ static void emit_plane(Emit *e, const Value *x, int64_t cg, int64_t c4, const in
 }
 
 /* Depthwise conv (one input channel per group, one output per group), channel by
-   channel: x - xz into a zero-padded int16 plane, then per output row the taps are
-   added with int16 x int16 -> int32 products over the whole row (loops the compiler
-   vectorizes along the row), and the row is requantized. wq holds w - wz as int16
-   [c][kh][kw] and c0 the bias, so the sums are the same integers the general path
+   channel: x - xz into a zero-padded int16 plane, then per block of 16 outputs of a row
+   the taps are summed in 16 int32 lanes (int16 x int16 products, a loop of constant
+   length the compiler keeps in one vector register) and requantized. wq holds w - wz
+   as int16 [c][kh][kw] and c0 the bias, so the sums are the integers the general path
    forms. */
 static int emit_dw(Emit *e)
 {
@@ -167,47 +187,64 @@ static int emit_dw(Emit *e)
 	attr2(n, "strides", st, 2);
 	attr2(n, "dilations", dl, 2);
 	attr2(n, "pads", p, 4);
+	DwPlane d = dw_plane(g, n);
 	long long C = x->shape.dims[1], H = x->shape.dims[2], W = x->shape.dims[3];
-	long long OH = y->shape.dims[2], OW = y->shape.dims[3];
-	long long PW = W + p[1] + p[3], PH = H + p[0] + p[2], KK = kk[0] * kk[1];
+	long long OH = y->shape.dims[2], OW = y->shape.dims[3], RW = d.rw, HALF = d.half;
 	const char *yt = cg_ctype(y->dtype);
 	out_line(o, "int16_t *pl = (int16_t *)scratch;");
-	out_line(o, "int32_t *acc = (int32_t *)((uint8_t *)scratch + %lld);",
-		 (PH * PW * 2 + 63) / 64 * 64);
 	out_line(o, "const float flo = %lld.0f, fhi = %lld.0f;", (long long)(attr_i(n, "lo") - attr_i(n, "yz")),
 		 (long long)(attr_i(n, "hi") - attr_i(n, "yz")));
-	if (p[0] || p[2] || p[1] || p[3])
-		out_line(o, "memset(pl, 0, %lld);", PH * PW * 2);
+	out_line(o, "memset(pl, 0, %lld);", (long long)(d.ph * RW * 2));
 	out_line(o, "for (int64_t bc = 0; bc < %lld; bc++) {", (long long)x->shape.dims[0] * C);
 	out_line(o, "const int64_t c = bc %% %lld;", C);
 	out_line(o, "for (int64_t ih = 0; ih < %lld; ih++) {", H);
-	out_line(o, "int16_t *pr = pl + (ih + %lld) * %lld + %lld;", (long long)p[0], PW, (long long)p[1]);
+	out_line(o, "int16_t *pr = pl + (ih + %lld) * %lld;", (long long)p[0], RW);
 	out_line(o, "const %s *xr = x0 + (bc * %lld + ih) * %lld;", cg_ctype(x->dtype), H, W);
-	out_line(o, "for (int64_t iw = 0; iw < %lld; iw++)", W);
-	out_line(o, "\tpr[iw] = (int16_t)((int16_t)(uint8_t)(xr[iw] ^ %d) - %lld);",
+	out_line(o, "for (int64_t iw = 0; iw < %lld; iw++) {", W);
+	if (HALF)
+		out_line(o, "const int64_t col = iw + %lld, at = (col & 1) * %lld + (col >> 1);",
+			 (long long)p[1], HALF);
+	else
+		out_line(o, "const int64_t at = iw + %lld;", (long long)p[1]);
+	out_line(o, "pr[at] = (int16_t)((int16_t)(uint8_t)(xr[iw] ^ %d) - %lld);",
 		 (int)attr_i(n, "flip"), (long long)attr_i(n, "xz"));
 	out_line(o, "}");
-	out_line(o, "const int16_t *wc = x1 + c * %lld;", KK);
+	out_line(o, "}");
+	out_line(o, "const int16_t *wc = x1 + c * %lld;", (long long)(kk[0] * kk[1]));
 	out_line(o, "const float m = x3[c];");
 	out_line(o, "const uint32_t bias = (uint32_t)x2[c];");
 	out_line(o, "for (int64_t oh = 0; oh < %lld; oh++) {", OH);
-	out_line(o, "for (int64_t ow = 0; ow < %lld; ow++)", OW);
-	out_line(o, "\tacc[ow] = 0;");
+	out_line(o, "%s *yr = y0 + (bc * %lld + oh) * %lld;", yt, OH, OW);
+	out_line(o, "for (int64_t ow0 = 0; ow0 < %lld; ow0 += %d) {", OW, DW_BLOCK);
+	out_line(o, "int32_t a[%d];", DW_BLOCK);
+	out_line(o, "%s q[%d];", yt, DW_BLOCK);
+	out_line(o, "for (int t = 0; t < %d; t++)", DW_BLOCK);
+	out_line(o, "\ta[t] = 0;");
 	out_line(o, "for (int64_t i = 0; i < %lld; i++) {", (long long)kk[0]);
+	out_line(o, "const int16_t *prow = pl + (oh * %lld + i * %lld) * %lld;", (long long)st[0],
+		 (long long)dl[0], RW);
 	out_line(o, "for (int64_t j = 0; j < %lld; j++) {", (long long)kk[1]);
 	out_line(o, "const int32_t wv = wc[i * %lld + j];", (long long)kk[1]);
-	out_line(o, "const int16_t *pr = pl + (oh * %lld + i * %lld) * %lld + j * %lld;",
-		 (long long)st[0], (long long)dl[0], PW, (long long)dl[1]);
-	out_line(o, "for (int64_t ow = 0; ow < %lld; ow++)", OW);
-	out_line(o, "\tacc[ow] += wv * pr[ow * %lld];", (long long)st[1]);
+	if (HALF) {
+		out_line(o, "const int16_t *src = prow + (j & 1) * %lld + (j >> 1) + ow0;", HALF);
+		out_line(o, "for (int t = 0; t < %d; t++)", DW_BLOCK);
+		out_line(o, "\ta[t] += wv * src[t];");
+	} else {
+		out_line(o, "const int16_t *src = prow + j * %lld + ow0 * %lld;", (long long)dl[1],
+			 (long long)st[1]);
+		out_line(o, "for (int t = 0; t < %d; t++)", DW_BLOCK);
+		out_line(o, "\ta[t] += wv * src[t * %lld];", (long long)st[1]);
+	}
 	out_line(o, "}");
 	out_line(o, "}");
-	out_line(o, "%s *yr = y0 + (bc * %lld + oh) * %lld;", yt, OH, OW);
-	out_line(o, "for (int64_t ow = 0; ow < %lld; ow++) {", OW);
-	out_line(o, "const uint32_t v = (uint32_t)acc[ow] + bias;");
+	out_line(o, "for (int t = 0; t < %d; t++) {", DW_BLOCK);
+	out_line(o, "const uint32_t v = (uint32_t)a[t] + bias;");
 	out_line(o, "float f = (float)(v <= 0x7fffffffu ? (int32_t)v : (int32_t)(v - 0x80000000u) - 0x7fffffff - 1) * m;");
 	out_line(o, "f = f < flo ? flo : f > fhi ? fhi : f;");
-	out_line(o, "yr[ow] = (%s)((int32_t)nearbyintf(f) + %lld);", yt, (long long)attr_i(n, "yz"));
+	out_line(o, "q[t] = (%s)((int32_t)nearbyintf(f) + %lld);", yt, (long long)attr_i(n, "yz"));
+	out_line(o, "}");
+	out_line(o, "memcpy(yr + ow0, q, (size_t)(%lld - ow0 < %d ? %lld - ow0 : %d));", OW, DW_BLOCK,
+		 OW, DW_BLOCK);
 	out_line(o, "}");
 	out_line(o, "}");
 	out_line(o, "}");
