@@ -273,7 +273,7 @@ RT_FN __m128i rt_qgemm_row512(const uint32_t *acc, int64_t m, int64_t n0, __mmas
 
 /* Tile store with AVX-512: rows contiguous along n (sn == 1) are masked 16-byte stores;
    a full tile into columns (sm == 1, NCHW conv output) is transposed to 16 runs of 8
-   bytes. Returns 0 when neither applies. */
+   bytes, a partial one copied byte by byte. Returns 0 when neither applies. */
 RT_FN int rt_qgemm_store512(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64_t mm, int64_t n0,
 			    int64_t nn, const int32_t *c0, const float *mult, const int32_t *wz,
 			    const int32_t *rs, int32_t yz, int32_t lo, int32_t hi, void *y,
@@ -289,9 +289,19 @@ RT_FN int rt_qgemm_store512(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64_t m
 							     yz, flo, fhi));
 		return 1;
 	}
-	if (sm != 1 || mm != 8)
+	if (sm != 1)
 		return 0;
 	__m128i q[8], a[8], b[8];
+	if (mm != 8) { /* a partial tile: requantized rows, then byte copies into columns */
+		uint8_t t[8][16];
+		for (int64_t r = 0; r < mm; r++)
+			_mm_storeu_si128((__m128i *)(void *)t[r],
+					 rt_qgemm_row512(acc[r], m0 + r, n0, k, c0, mult, wz, rs, yz, flo, fhi));
+		for (int64_t j = 0; j < nn; j++)
+			for (int64_t r = 0; r < mm; r++)
+				yb[m0 + r + (n0 + j) * sn] = t[r][j];
+		return 1;
+	}
 	for (int r = 0; r < 8; r++)
 		q[r] = rt_qgemm_row512(acc[r], m0 + r, n0, k, c0, mult, wz, rs, yz, flo, fhi);
 	for (int r = 0; r < 4; r++) {
