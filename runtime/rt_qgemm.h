@@ -1,18 +1,28 @@
 /* rt_qgemm.h - the int8 matrix product behind quantized Conv, MatMul and Gemm.
  *
  * y[m][n] = requant(sum_k a[m][k] * w[n][k] + c0[n] - wz[n] * rs[m]) for uint8 rows a
- * (Kp bytes each, Kp a multiple of 4) and int8 weights packed by cnnc as
- * [N/16 blocks][Kp/4][16 lanes][4 bytes], the layout of AVX-512 VNNI's vpdpbusd, which
- * multiplies 4 unsigned bytes of a by 4 signed bytes of w and adds them to one int32
+ * (given by pointers, each row's k in segments: RtQSeg; a matrix row is one segment, a
+ * convolution's row its window in a channels-last plane) and int8 weights packed by
+ * cnnc as [N/16 blocks][Kp/4][16 lanes][4 bytes], the layout of vpdpbusd and of Arm's
+ * sdot/usdot, which multiply 4 bytes of a by 4 bytes of w and add them to one int32
  * lane. c0 already holds the bias and the zero-point terms that depend on n only; rs
  * (row sums of a) is needed only when the weights have a zero point (wz != NULL).
  * Requantization is ONNX Runtime's: float(acc) * mult[n], clamped to the output range
  * less the zero point, rounded half to even, plus yz.
  *
- * With AVX-512 VNNI (-march=native on Zen 4/5, Ice Lake and later) an 8x16 tile is 8
- * accumulators fed by one weight load and 8 byte broadcasts per 4 k; otherwise a plain
- * C loop over the same layout, which is also what target generic gets. Sums wrap in
- * uint32_t (vpdpbusd wraps too), so both paths give the same bits.
+ * The tile (8 rows x 16 outputs) has one kernel per instruction set, chosen by the
+ * compiler's macros:
+ * - AVX-512 VNNI (-march=native on Zen 4/5, Ice Lake and later): 8 zmm accumulators,
+ *   one weight load and 8 byte broadcasts per 4 k; the requantizing store is AVX-512
+ *   too (an 8x16 byte transpose for NCHW output columns).
+ * - AVX-VNNI without AVX-512: the same with 256-bit vpdpbusd, 4 rows at a time.
+ * - AVX2 (--target x86-64-v3 builds, -march=x86-64-v3): bytes widened to int16 and
+ *   multiplied with vpmaddwd, exact (vpmaddubsw would saturate its int16 pair sums).
+ * - aarch64 with i8mm: usdot (u8 x s8); with dotprod: sdot on a - 128 (a ^ 0x80) plus
+ *   128 * the weight sums; plain NEON: vld4 splits the weights by k, widened vmlal_n.
+ * - otherwise (and target generic, RT_NO_SIMD): plain C over the same layout.
+ * Sums wrap in uint32_t (the vector adds wrap too), so every path gives the same bits;
+ * tests/quant runs under the x86 ones, tests/embedded/aarch64.sh under the Arm ones.
  */
 #ifndef CNNC_RT_QGEMM_H
 #define CNNC_RT_QGEMM_H
