@@ -422,4 +422,103 @@ RT_FN void rt_qconv(const uint8_t *pl, int64_t OH, int64_t OW, int64_t rstep, in
 	}
 }
 
+/* A pointwise convolution (1x1, stride 1, no padding, one group) straight from NCHW x
+   (M pixels of C channels, int8 flipped by xor flip): y = NCHW too. With AVX-512 VNNI,
+   x is repacked as [C/4][M][4 channels], so that a vector holds 16 pixels' 4 channels,
+   and vpdpbusd takes the weights' 4 bytes of one output channel as the broadcast: an
+   8-channel x 32-pixel tile, whose 16-pixel rows are requantized and stored as 16
+   adjacent bytes of y. Without it, x is transposed to pixel rows for rt_qconv. scratch:
+   rt_qpw_scratch(M, c4) bytes (c4: C rounded up to 4). */
+#define RT_QPW_PIX 32
+RT_FN int64_t rt_qpw_scratch(int64_t M, int64_t c4)
+{
+	const int64_t mp = (M + RT_QPW_PIX - 1) / RT_QPW_PIX * RT_QPW_PIX;
+	return (mp * c4 + 63) / 64 * 64 + mp * 4;
+}
+
+RT_FN void rt_qpw(const uint8_t *x, int flip, int64_t M, int64_t C, int64_t c4, const int8_t *w,
+		  int64_t N, const int32_t *c0, const float *mult, const int32_t *wz, int32_t yz,
+		  int32_t lo, int32_t hi, int ysigned, void *y, void *scratch)
+{
+	const int64_t mp = (M + RT_QPW_PIX - 1) / RT_QPW_PIX * RT_QPW_PIX;
+	uint8_t *xp = (uint8_t *)scratch;
+	int32_t *rs = (int32_t *)(void *)(xp + (mp * c4 + 63) / 64 * 64);
+#ifdef RT_QGEMM_VNNI
+	const int64_t K4 = c4 / 4;
+	const uint8_t fx = (uint8_t)flip;
+	for (int64_t k = 0; k < K4; k++) {
+		uint8_t *dst = xp + k * mp * 4;
+		for (int64_t m = 0; m < mp; m++)
+			for (int t = 0; t < 4; t++) {
+				const int64_t c = 4 * k + t;
+				dst[4 * m + t] = c < C && m < M ? (uint8_t)(x[c * M + m] ^ fx) : 0;
+			}
+	}
+	if (wz)
+		for (int64_t m = 0; m < M; m++) {
+			int32_t sum = 0;
+			for (int64_t k = 0; k < K4; k++)
+				sum += xp[(k * mp + m) * 4] + xp[(k * mp + m) * 4 + 1] +
+				       xp[(k * mp + m) * 4 + 2] + xp[(k * mp + m) * 4 + 3];
+			rs[m] = sum;
+		}
+	const __m512 flo = _mm512_set1_ps((float)(lo - yz)), fhi = _mm512_set1_ps((float)(hi - yz));
+	uint8_t *yb = (uint8_t *)y;
+	(void)ysigned;
+	for (int64_t m0 = 0; m0 < M; m0 += RT_QPW_PIX)
+		for (int64_t n0 = 0; n0 < N; n0 += 8) {
+			__m512i c[8][2];
+			const int8_t *wn[8];
+			for (int j = 0; j < 8; j++) {
+				const int64_t n = n0 + j < N ? n0 + j : n0;
+				wn[j] = w + n / 16 * 16 * c4 + n % 16 * 4;
+				c[j][0] = c[j][1] = _mm512_setzero_si512();
+			}
+			for (int64_t k = 0; k < K4; k++) {
+				const uint8_t *a = xp + (k * mp + m0) * 4;
+				const __m512i a0 = _mm512_loadu_si512((const void *)a);
+				const __m512i a1 = _mm512_loadu_si512((const void *)(a + 64));
+				for (int j = 0; j < 8; j++) {
+					int32_t w4;
+					memcpy(&w4, wn[j] + k * 64, 4);
+					const __m512i wv = _mm512_set1_epi32(w4);
+					c[j][0] = _mm512_dpbusd_epi32(c[j][0], a0, wv);
+					c[j][1] = _mm512_dpbusd_epi32(c[j][1], a1, wv);
+				}
+			}
+			for (int j = 0; j < 8 && n0 + j < N; j++) {
+				const int64_t n = n0 + j;
+				for (int h = 0; h < 2; h++) {
+					const int64_t m = m0 + 16 * h;
+					if (m >= M)
+						break;
+					const __mmask16 km = (__mmask16)(M - m >= 16 ? 0xffffu : (1u << (M - m)) - 1u);
+					__m512i v = _mm512_add_epi32(c[j][h], _mm512_set1_epi32(c0[n]));
+					if (wz)
+						v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32(wz[n]),
+								_mm512_maskz_loadu_epi32(km, rs + m)));
+					__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), _mm512_set1_ps(mult[n]));
+					f = _mm512_min_ps(_mm512_max_ps(f, flo), fhi);
+					f = _mm512_roundscale_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+					_mm_mask_storeu_epi8(yb + n * M + m, km, _mm512_cvtepi32_epi8(_mm512_add_epi32(
+						_mm512_cvtps_epi32(f), _mm512_set1_epi32(yz))));
+				}
+			}
+		}
+#else
+	for (int64_t m = 0; m < M; m++) {
+		for (int64_t c = 0; c < c4; c++)
+			xp[m * c4 + c] = c < C ? (uint8_t)(x[c * M + m] ^ flip) : 0;
+		if (wz) {
+			int32_t sum = 0;
+			for (int64_t c = 0; c < C; c++)
+				sum += xp[m * c4 + c];
+			rs[m] = sum;
+		}
+	}
+	const RtQSeg sg = {1, 1, 0, 0, c4 / 4};
+	rt_qconv(xp, 1, M, 0, c4, &sg, w, N, c0, mult, wz, rs, yz, lo, hi, ysigned, y, 1, M);
+#endif
+}
+
 #endif

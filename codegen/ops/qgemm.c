@@ -122,8 +122,23 @@ static DwPlane dw_plane(const Graph *g, const Node *n)
 	return d;
 }
 
+/* A pointwise conv (1x1, stride 1, no padding, one group): rt_qpw. */
+static bool is_pw(const Node *n)
+{
+	int64_t kk[2], st[2], p[4];
+	attr2(n, "kernel", kk, 2);
+	attr2(n, "strides", st, 2);
+	attr2(n, "pads", p, 4);
+	return attr_i(n, "conv") && attr_i(n, "group") == 1 && kk[0] == 1 && kk[1] == 1 &&
+	       st[0] == 1 && st[1] == 1 && !p[0] && !p[1] && !p[2] && !p[3];
+}
+
 static int64_t scratch(const Graph *g, const Node *n)
 {
+	if (is_pw(n)) { /* rt_qpw_scratch */
+		int64_t mp = (rows(g, n) + 31) / 32 * 32;
+		return (mp * cg4(g, n) + 63) / 64 * 64 + mp * 4;
+	}
 	if (attr_i(n, "dw")) {
 		DwPlane d = dw_plane(g, n);
 		return d.ph * d.rw * 2;
@@ -300,6 +315,14 @@ static int emit(Emit *e)
 	attr2(n, "pads", p, 4);
 	int64_t C = x->shape.dims[1], cg = C / G, HW = x->shape.dims[2] * x->shape.dims[3];
 	int64_t c4 = cg4(g, n), PW = x->shape.dims[3] + p[1] + p[3];
+	if (is_pw(n)) {
+		out_line(o, "(void)col;");
+		out_line(o, "for (int64_t b = 0; b < %lld; b++)", (long long)x->shape.dims[0]);
+		out_line(o, "\trt_qpw((const uint8_t *)x0 + b * %lld, %d, %lld, %lld, %lld, x1, %lld, x2, x3, %s, %s, (%s *)y0 + b * %lld, scratch);",
+			 (long long)(C * HW), flip, (long long)M, (long long)C, (long long)c4,
+			 (long long)N, wz ? "x4" : "NULL", tail, cg_ctype(y->dtype), (long long)(N * M));
+		return 0;
+	}
 	char wzs[64];
 	snprintf(wzs, sizeof wzs, "x4 + grp * %lld", (long long)ng);
 	/* kernel rows as segments; with dilation 1 along w a row's taps are adjacent */

@@ -127,6 +127,24 @@ def qconv_dw(t, path):
     b.model(y, qtype(t), path)
 
 
+def qconv_pw(t, path):
+    """QLinearConv 1x1 over 10 channels (not a multiple of 4) and 63 pixels, 20 outputs;
+    u8: u8 weights with per-channel zero points (the row-sum term)."""
+    b = B(t)
+    x, xs, xz = b.qinput("X", [1, 10, 7, 9], 0.04)
+    if t == "u8":
+        w = rng.integers(0, 256, size=(20, 10, 1, 1)).astype(np.uint8)
+        wz = rng.integers(110, 146, size=20).astype(np.uint8)
+    else:
+        w = rng.integers(-127, 128, size=(20, 10, 1, 1)).astype(np.int8)
+        wz = np.zeros(20, np.int8)
+    ws = b.const((rng.random(20) * 0.01 + 0.002).astype(np.float32))
+    bias = b.const(rng.integers(-3000, 3000, size=20).astype(np.int32))
+    ys, yz = b.qparams(0.08)
+    y = b.node("QLinearConv", [x, xs, xz, b.const(w), ws, b.const(wz), ys, yz, bias])
+    b.model(y, qtype(t), path)
+
+
 def qmatmul(t, path):
     b = B(t)
     x, xs, xz = b.qinput("X", [3, 5, 40], 0.04)
@@ -217,6 +235,9 @@ def main():
         qdq_conv(t, p("qdq_dwconv5x5"), group=24, cin=24, cout=24, ks=5, pads=(2, 2, 2, 2),
                  act="relu", hw=(14, 19))
         qconv_dw(t, p("qlinearconv_dw"))
+    for t in ("s8", "u8"):
+        p = lambda name: os.path.join(out, f"{name}_{t}", "model.onnx")
+        qconv_pw(t, p("qlinearconv_1x1"))
 
 
 if __name__ == "__main__":
