@@ -446,13 +446,34 @@ RT_FN void rt_qpw(const uint8_t *x, int flip, int64_t M, int64_t C, int64_t c4, 
 #ifdef RT_QGEMM_VNNI
 	const int64_t K4 = c4 / 4;
 	const uint8_t fx = (uint8_t)flip;
+	const __m128i fv = _mm_set1_epi8((char)fx);
 	for (int64_t k = 0; k < K4; k++) {
 		uint8_t *dst = xp + k * mp * 4;
-		for (int64_t m = 0; m < mp; m++)
-			for (int t = 0; t < 4; t++) {
-				const int64_t c = 4 * k + t;
-				dst[4 * m + t] = c < C && m < M ? (uint8_t)(x[c * M + m] ^ fx) : 0;
+		int64_t m = 0;
+		for (; m + 16 <= M; m += 16) { /* 4 channel rows of 16 pixels interleaved */
+			__m128i r[4];
+			for (int t = 0; t < 4; t++)
+				r[t] = 4 * k + t < C ? _mm_xor_si128(_mm_loadu_si128(
+						(const __m128i *)(const void *)(x + (4 * k + t) * M + m)), fv)
+						     : _mm_setzero_si128();
+			const __m128i l01 = _mm_unpacklo_epi8(r[0], r[1]), h01 = _mm_unpackhi_epi8(r[0], r[1]);
+			const __m128i l23 = _mm_unpacklo_epi8(r[2], r[3]), h23 = _mm_unpackhi_epi8(r[2], r[3]);
+			_mm_storeu_si128((__m128i *)(void *)(dst + 4 * m), _mm_unpacklo_epi16(l01, l23));
+			_mm_storeu_si128((__m128i *)(void *)(dst + 4 * m + 16), _mm_unpackhi_epi16(l01, l23));
+			_mm_storeu_si128((__m128i *)(void *)(dst + 4 * m + 32), _mm_unpacklo_epi16(h01, h23));
+			_mm_storeu_si128((__m128i *)(void *)(dst + 4 * m + 48), _mm_unpackhi_epi16(h01, h23));
+		}
+		for (int t = 0; t < 4; t++) {
+			uint8_t v[16] = {0}; /* channels past C stay 0: the row sums add all 4 */
+			if (4 * k + t < C) {
+				memcpy(v, x + (4 * k + t) * M + m, (size_t)(M - m));
+				for (int q = 0; q < 16; q++)
+					v[q] ^= fx;
 			}
+			for (int64_t q = 0; q < M - m; q++)
+				dst[4 * (m + q) + t] = v[q];
+		}
+		memset(dst + 4 * M, 0, (size_t)(4 * (mp - M)));
 	}
 	if (wz)
 		for (int64_t m = 0; m < M; m++) {
