@@ -102,7 +102,12 @@ typedef struct DwPlane {
 	int64_t ph, rw, half; /* half: 0, or where the odd columns start */
 } DwPlane;
 
-#define DW_BLOCK 16 /* outputs per register block */
+/* Outputs per register block: 16 int32 (one zmm), 8 for rows of at most 8 (DS-CNN's
+   5-wide rows: 0.011 -> 0.010 ms per layer) */
+static int64_t dw_block(int64_t ow)
+{
+	return ow <= 8 ? 8 : 16;
+}
 
 static DwPlane dw_plane(const Graph *g, const Node *n)
 {
@@ -112,7 +117,8 @@ static DwPlane dw_plane(const Graph *g, const Node *n)
 	attr2(n, "kernel", kk, 2);
 	attr2(n, "strides", st, 2);
 	attr2(n, "dilations", dl, 2);
-	int64_t owb = (y->shape.dims[3] + DW_BLOCK - 1) / DW_BLOCK * DW_BLOCK;
+	int64_t blk = dw_block(y->shape.dims[3]);
+	int64_t owb = (y->shape.dims[3] + blk - 1) / blk * blk;
 	int64_t pw = x->shape.dims[3] + p[1] + p[3], need = (owb - 1) * st[1] + (kk[1] - 1) * dl[1] + 1;
 	DwPlane d = {x->shape.dims[2] + p[0] + p[2], pw > need ? pw : need, 0};
 	if (st[1] == 2 && dl[1] == 1) {
@@ -215,6 +221,7 @@ static int emit_dw(Emit *e)
 	DwPlane d = dw_plane(g, n);
 	long long C = x->shape.dims[1], H = x->shape.dims[2], W = x->shape.dims[3];
 	long long OH = y->shape.dims[2], OW = y->shape.dims[3], RW = d.rw, HALF = d.half;
+	const int DW_BLOCK = (int)dw_block(OW);
 	const char *yt = cg_ctype(y->dtype);
 	out_line(o, "int16_t *pl = (int16_t *)scratch;");
 	out_line(o, "const float flo = %lld.0f, fhi = %lld.0f;", (long long)(attr_i(n, "lo") - attr_i(n, "yz")),
