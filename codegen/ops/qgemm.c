@@ -14,7 +14,9 @@
  * kw * c4 adjacent bytes (or kh * kw segments of c4 with a dilated width), so the
  * weights are packed tap-major, channel innermost, to match. This replaced an im2col
  * copy of kh * kw bytes per output pixel and element (ResNet-8 QDQ: 0.44 -> 0.20 ms).
- * MatMul rows are copied (flipped) and go to rt_qgemm.
+ * Pointwise convolutions (1x1, stride 1, unpadded, one group) go to rt_qpw instead,
+ * which with AVX-512 VNNI needs no transpose at all (rt_qgemm.h). MatMul rows are
+ * copied (flipped) and go to rt_qgemm.
  *
  * Depthwise convolution (attribute dw: one channel per group) has its own kernel,
  * emit_dw: channel by channel over an int16 plane of x - xz, 16 outputs of a row in
