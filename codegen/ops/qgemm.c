@@ -5,10 +5,22 @@
  * become s8 by subtracting 128 from weights and zero point, which keeps w - wz) and
  * folds everything that depends on the output channel only into c0:
  *   sum_k (x - xz)(w - wz) = sum x*w - wz * sum x - xz * sum w + k * xz * wz
- * so the run-time inner loop is a plain u8 x s8 dot product. The kernel body lays
- * rows of x into scratch (convolution: one row per output pixel, im2col, padding taps
- * holding xz so they add nothing; matmul: each row copied), flipping int8 to uint8,
- * then calls rt_qgemm per group.
+ * so the run-time inner loop is a plain u8 x s8 dot product.
+ *
+ * Convolution (x and y stay NCHW): the kernel copies each group of x once into a
+ * channels-last plane in scratch ([H + pads][W + pads][channels rounded up to 4], the
+ * padding memset to xz so it adds nothing, int8 flipped to uint8) and rt_qconv reads
+ * every output pixel's window in place from it: a row of the product is kh segments of
+ * kw * c4 adjacent bytes (or kh * kw segments of c4 with a dilated width), so the
+ * weights are packed tap-major, channel innermost, to match. This replaced an im2col
+ * copy of kh * kw bytes per output pixel and element (ResNet-8 QDQ: 0.44 -> 0.20 ms).
+ * Pointwise convolutions (1x1, stride 1, unpadded, one group) go to rt_qpw instead,
+ * which with AVX-512 VNNI needs no transpose at all (rt_qgemm.h). MatMul rows are
+ * copied (flipped) and go to rt_qgemm.
+ *
+ * Depthwise convolution (attribute dw: one channel per group) has its own kernel,
+ * emit_dw: channel by channel over an int16 plane of x - xz, 16 outputs of a row in
+ * int32 lanes (the general path would pad each 1-channel group to 16 output lanes).
  */
 #include <math.h>
 #include <stdio.h>
@@ -66,13 +78,79 @@ static int64_t rows(const Graph *g, const Node *n)
 	return ir_numel(y) / attr_i(n, "n");
 }
 
+/* Channels of one group in the channels-last plane: rounded up to 4 (vpdpbusd's k). */
+static int64_t cg4(const Graph *g, const Node *n)
+{
+	return (op_in(g, n, 0)->shape.dims[1] / attr_i(n, "group") + 3) / 4 * 4;
+}
+
+/* Bytes of the rows: matmul, M rows of kp; conv, one group's padded plane. */
 static int64_t row_bytes(const Graph *g, const Node *n)
 {
+	if (attr_i(n, "conv")) {
+		const Value *x = op_in(g, n, 0);
+		int64_t p[4];
+		attr2(n, "pads", p, 4);
+		return ((x->shape.dims[2] + p[0] + p[2]) * (x->shape.dims[3] + p[1] + p[3]) *
+				cg4(g, n) + 63) / 64 * 64;
+	}
 	return (rows(g, n) * attr_i(n, "kp") + 63) / 64 * 64;
+}
+
+/* The depthwise plane: rows of rw int16 (padding, and columns past the right pad so
+   that 16-wide output blocks read inside it), and whether it holds a row's even columns
+   then its odd ones (stride 2: every tap then reads 16 adjacent values). */
+typedef struct DwPlane {
+	int64_t ph, rw, half; /* half: 0, or where the odd columns start */
+} DwPlane;
+
+/* Outputs per register block: 16 int32 (one zmm), 8 for rows of at most 8 (DS-CNN's
+   5-wide rows: 0.011 -> 0.010 ms per layer) */
+static int64_t dw_block(int64_t ow)
+{
+	return ow <= 8 ? 8 : 16;
+}
+
+static DwPlane dw_plane(const Graph *g, const Node *n)
+{
+	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
+	int64_t p[4], kk[2], st[2], dl[2];
+	attr2(n, "pads", p, 4);
+	attr2(n, "kernel", kk, 2);
+	attr2(n, "strides", st, 2);
+	attr2(n, "dilations", dl, 2);
+	int64_t blk = dw_block(y->shape.dims[3]);
+	int64_t owb = (y->shape.dims[3] + blk - 1) / blk * blk;
+	int64_t pw = x->shape.dims[3] + p[1] + p[3], need = (owb - 1) * st[1] + (kk[1] - 1) * dl[1] + 1;
+	DwPlane d = {x->shape.dims[2] + p[0] + p[2], pw > need ? pw : need, 0};
+	if (st[1] == 2 && dl[1] == 1) {
+		d.half = (d.rw + 1) / 2;
+		d.rw = 2 * d.half;
+	}
+	return d;
+}
+
+/* A pointwise conv (1x1, stride 1, no padding, one group): rt_qpw. */
+static bool is_pw(const Node *n)
+{
+	int64_t kk[2], st[2], p[4];
+	attr2(n, "kernel", kk, 2);
+	attr2(n, "strides", st, 2);
+	attr2(n, "pads", p, 4);
+	return attr_i(n, "conv") && attr_i(n, "group") == 1 && kk[0] == 1 && kk[1] == 1 &&
+	       st[0] == 1 && st[1] == 1 && !p[0] && !p[1] && !p[2] && !p[3];
 }
 
 static int64_t scratch(const Graph *g, const Node *n)
 {
+	if (is_pw(n)) { /* rt_qpw_scratch */
+		int64_t mp = (rows(g, n) + 31) / 32 * 32;
+		return (mp * cg4(g, n) + 63) / 64 * 64 + mp * 4;
+	}
+	if (attr_i(n, "dw")) {
+		DwPlane d = dw_plane(g, n);
+		return d.ph * d.rw * 2;
+	}
 	return row_bytes(g, n) + rows(g, n) * 4;
 }
 
@@ -90,33 +168,127 @@ static void emit_rowsum(Out *o, bool wz, int64_t k, int64_t kp)
 	}
 }
 
-static void emit_im2col(Emit *e, const Value *x, int64_t cg, const int64_t *kk,
-			const int64_t *st, const int64_t *dl, const int64_t *p, int64_t oh,
-			int64_t ow, int64_t kp, bool wz, int flip, int64_t xz)
+/* One group of x into the channels-last plane pl[PH][PW][c4] (flipped to uint8; the
+   padding, memset to xz once, is never written), and with weight zero points the sum
+   of each output pixel's window over the real channels. */
+static void emit_plane(Emit *e, const Value *x, int64_t cg, int64_t c4, const int64_t *kk,
+		       const int64_t *st, const int64_t *dl, const int64_t *p, int64_t oh,
+		       int64_t ow, bool wz, int flip)
 {
 	Out *o = e->o;
-	int64_t H = x->shape.dims[2], W = x->shape.dims[3];
-	out_line(o, "for (int64_t p = 0; p < %lld; p++) {", (long long)(oh * ow));
-	out_line(o, "uint8_t *r = col + p * %lld;", (long long)kp);
-	out_line(o, "const int64_t ih0 = p / %lld * %lld - %lld, iw0 = p %% %lld * %lld - %lld;",
-		 (long long)ow, (long long)st[0], (long long)p[0], (long long)ow, (long long)st[1],
-		 (long long)p[1]);
-	out_line(o, "int64_t k = 0;");
-	out_line(o, "for (int64_t c = 0; c < %lld; c++)", (long long)cg);
-	out_line(o, "\tfor (int64_t i = 0; i < %lld; i++) {", (long long)kk[0]);
-	out_line(o, "\t\tconst int64_t ih = ih0 + i * %lld;", (long long)dl[0]);
-	out_line(o, "\t\tfor (int64_t j = 0; j < %lld; j++, k++) {", (long long)kk[1]);
-	out_line(o, "\t\t\tconst int64_t iw = iw0 + j * %lld;", (long long)dl[1]);
-	out_line(o, "\t\t\tr[k] = ih >= 0 && ih < %lld && iw >= 0 && iw < %lld ? (uint8_t)(xg[(c * %lld + ih) * %lld + iw] ^ %d) : %lld;",
-		 (long long)H, (long long)W, (long long)H, (long long)W, flip, (long long)xz);
-	out_line(o, "\t\t}");
-	out_line(o, "\t}");
-	emit_rowsum(o, wz, cg * kk[0] * kk[1], kp);
+	long long H = x->shape.dims[2], W = x->shape.dims[3], PW = W + p[1] + p[3];
+	out_line(o, "for (int64_t c = 0; c < %lld; c++) {", (long long)cg);
+	out_line(o, "for (int64_t h = 0; h < %lld; h++) {", H);
+	out_line(o, "uint8_t *pr = pl + ((h + %lld) * %lld + %lld) * %lld + c;", (long long)p[0], PW,
+		 (long long)p[1], (long long)c4);
+	out_line(o, "const %s *xr = xg + (c * %lld + h) * %lld;", cg_ctype(x->dtype), H, W);
+	out_line(o, "for (int64_t w = 0; w < %lld; w++)", W);
+	out_line(o, "\tpr[w * %lld] = (uint8_t)(xr[w] ^ %d);", (long long)c4, flip);
 	out_line(o, "}");
+	out_line(o, "}");
+	if (!wz)
+		return;
+	out_line(o, "for (int64_t q = 0; q < %lld; q++) {", (long long)(oh * ow));
+	out_line(o, "const uint8_t *pp = pl + (q / %lld * %lld * %lld + q %% %lld * %lld) * %lld;",
+		 (long long)ow, (long long)st[0], PW, (long long)ow, (long long)st[1], (long long)c4);
+	out_line(o, "int32_t sum = 0;");
+	out_line(o, "for (int64_t i = 0; i < %lld; i++) {", (long long)kk[0]);
+	out_line(o, "for (int64_t j = 0; j < %lld; j++) {", (long long)kk[1]);
+	out_line(o, "for (int64_t c = 0; c < %lld; c++)", (long long)cg);
+	out_line(o, "\tsum += pp[(i * %lld * %lld + j * %lld) * %lld + c];", (long long)dl[0], PW,
+		 (long long)dl[1], (long long)c4);
+	out_line(o, "}");
+	out_line(o, "}");
+	out_line(o, "rs[q] = sum;");
+	out_line(o, "}");
+}
+
+/* Depthwise conv (one input channel per group, one output per group), channel by
+   channel: x - xz into a zero-padded int16 plane, then per block of 16 outputs of a row
+   the taps are summed in 16 int32 lanes (int16 x int16 products, a loop of constant
+   length the compiler keeps in one vector register) and requantized. wq holds w - wz
+   as int16 [c][kh][kw] and c0 the bias, so the sums are the integers the general path
+   forms. */
+static int emit_dw(Emit *e)
+{
+	const Graph *g = e->g;
+	const Node *n = e->n;
+	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
+	Out *o = e->o;
+	int64_t kk[2], st[2], dl[2], p[4];
+	attr2(n, "kernel", kk, 2);
+	attr2(n, "strides", st, 2);
+	attr2(n, "dilations", dl, 2);
+	attr2(n, "pads", p, 4);
+	DwPlane d = dw_plane(g, n);
+	long long C = x->shape.dims[1], H = x->shape.dims[2], W = x->shape.dims[3];
+	long long OH = y->shape.dims[2], OW = y->shape.dims[3], RW = d.rw, HALF = d.half;
+	const int DW_BLOCK = (int)dw_block(OW);
+	const char *yt = cg_ctype(y->dtype);
+	out_line(o, "int16_t *pl = (int16_t *)scratch;");
+	out_line(o, "const float flo = %lld.0f, fhi = %lld.0f;", (long long)(attr_i(n, "lo") - attr_i(n, "yz")),
+		 (long long)(attr_i(n, "hi") - attr_i(n, "yz")));
+	out_line(o, "memset(pl, 0, %lld);", (long long)(d.ph * RW * 2));
+	out_line(o, "for (int64_t bc = 0; bc < %lld; bc++) {", (long long)x->shape.dims[0] * C);
+	out_line(o, "const int64_t c = bc %% %lld;", C);
+	out_line(o, "for (int64_t ih = 0; ih < %lld; ih++) {", H);
+	out_line(o, "int16_t *pr = pl + (ih + %lld) * %lld;", (long long)p[0], RW);
+	out_line(o, "const %s *xr = x0 + (bc * %lld + ih) * %lld;", cg_ctype(x->dtype), H, W);
+	out_line(o, "for (int64_t iw = 0; iw < %lld; iw++) {", W);
+	if (HALF)
+		out_line(o, "const int64_t col = iw + %lld, at = (col & 1) * %lld + (col >> 1);",
+			 (long long)p[1], HALF);
+	else
+		out_line(o, "const int64_t at = iw + %lld;", (long long)p[1]);
+	out_line(o, "pr[at] = (int16_t)((int16_t)(uint8_t)(xr[iw] ^ %d) - %lld);",
+		 (int)attr_i(n, "flip"), (long long)attr_i(n, "xz"));
+	out_line(o, "}");
+	out_line(o, "}");
+	out_line(o, "const int16_t *wc = x1 + c * %lld;", (long long)(kk[0] * kk[1]));
+	out_line(o, "const float m = x3[c];");
+	out_line(o, "const uint32_t bias = (uint32_t)x2[c];");
+	out_line(o, "for (int64_t oh = 0; oh < %lld; oh++) {", OH);
+	out_line(o, "%s *yr = y0 + (bc * %lld + oh) * %lld;", yt, OH, OW);
+	out_line(o, "for (int64_t ow0 = 0; ow0 < %lld; ow0 += %d) {", OW, DW_BLOCK);
+	out_line(o, "int32_t a[%d];", DW_BLOCK);
+	out_line(o, "%s q[%d];", yt, DW_BLOCK);
+	out_line(o, "for (int t = 0; t < %d; t++)", DW_BLOCK);
+	out_line(o, "\ta[t] = 0;");
+	out_line(o, "for (int64_t i = 0; i < %lld; i++) {", (long long)kk[0]);
+	out_line(o, "const int16_t *prow = pl + (oh * %lld + i * %lld) * %lld;", (long long)st[0],
+		 (long long)dl[0], RW);
+	out_line(o, "for (int64_t j = 0; j < %lld; j++) {", (long long)kk[1]);
+	out_line(o, "const int32_t wv = wc[i * %lld + j];", (long long)kk[1]);
+	if (HALF) {
+		out_line(o, "const int16_t *src = prow + (j & 1) * %lld + (j >> 1) + ow0;", HALF);
+		out_line(o, "for (int t = 0; t < %d; t++)", DW_BLOCK);
+		out_line(o, "\ta[t] += wv * src[t];");
+	} else {
+		out_line(o, "const int16_t *src = prow + j * %lld + ow0 * %lld;", (long long)dl[1],
+			 (long long)st[1]);
+		out_line(o, "for (int t = 0; t < %d; t++)", DW_BLOCK);
+		out_line(o, "\ta[t] += wv * src[t * %lld];", (long long)st[1]);
+	}
+	out_line(o, "}");
+	out_line(o, "}");
+	out_line(o, "for (int t = 0; t < %d; t++) {", DW_BLOCK);
+	out_line(o, "const uint32_t v = (uint32_t)a[t] + bias;");
+	out_line(o, "float f = (float)(v <= 0x7fffffffu ? (int32_t)v : (int32_t)(v - 0x80000000u) - 0x7fffffff - 1) * m;");
+	out_line(o, "f = f < flo ? flo : f > fhi ? fhi : f;");
+	out_line(o, "q[t] = (%s)((int32_t)nearbyintf(f) + %lld);", yt, (long long)attr_i(n, "yz"));
+	out_line(o, "}");
+	out_line(o, "memcpy(yr + ow0, q, (size_t)(%lld - ow0 < %d ? %lld - ow0 : %d));", OW, DW_BLOCK,
+		 OW, DW_BLOCK);
+	out_line(o, "}");
+	out_line(o, "}");
+	out_line(o, "}");
+	return 0;
 }
 
 static int emit(Emit *e)
 {
+	if (attr_i(e->n, "dw"))
+		return emit_dw(e);
 	const Graph *g = e->g;
 	const Node *n = e->n;
 	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
@@ -151,23 +323,55 @@ static int emit(Emit *e)
 	attr2(n, "dilations", dl, 2);
 	attr2(n, "pads", p, 4);
 	int64_t C = x->shape.dims[1], cg = C / G, HW = x->shape.dims[2] * x->shape.dims[3];
+	int64_t c4 = cg4(g, n), PW = x->shape.dims[3] + p[1] + p[3];
+	if (is_pw(n)) {
+		out_line(o, "(void)col;");
+		out_line(o, "for (int64_t b = 0; b < %lld; b++)", (long long)x->shape.dims[0]);
+		out_line(o, "\trt_qpw((const uint8_t *)x0 + b * %lld, %d, %lld, %lld, %lld, x1, %lld, x2, x3, %s, %s, (%s *)y0 + b * %lld, scratch);",
+			 (long long)(C * HW), flip, (long long)M, (long long)C, (long long)c4,
+			 (long long)N, wz ? "x4" : "NULL", tail, cg_ctype(y->dtype), (long long)(N * M));
+		return 0;
+	}
 	char wzs[64];
 	snprintf(wzs, sizeof wzs, "x4 + grp * %lld", (long long)ng);
+	/* kernel rows as segments; with dilation 1 along w a row's taps are adjacent */
+	long long nj = dl[1] == 1 ? 1 : kk[1], seg4 = (dl[1] == 1 ? kk[1] : 1) * c4 / 4;
+	out_line(o, "uint8_t *pl = col;");
+	out_line(o, "const RtQSeg sg = {%lld, %lld, %lld, %lld, %lld};", (long long)kk[0], nj,
+		 (long long)(dl[0] * PW * c4), (long long)(dl[1] * c4), seg4);
+	if (p[0] || p[1] || p[2] || p[3] || c4 != cg)
+		out_line(o, "memset(pl, %lld, %lld);", (long long)attr_i(n, "xz"), (long long)row_bytes(g, n));
 	out_line(o, "for (int64_t b = 0; b < %lld; b++)", (long long)x->shape.dims[0]);
 	out_line(o, "for (int64_t grp = 0; grp < %lld; grp++) {", (long long)G);
 	out_line(o, "const %s *xg = x0 + (b * %lld + grp * %lld) * %lld;", xt, (long long)C,
 		 (long long)cg, (long long)HW);
-	emit_im2col(e, x, cg, kk, st, dl, p, y->shape.dims[2], y->shape.dims[3], kp, wz, flip,
-		    attr_i(n, "xz"));
-	out_line(o, "rt_qgemm(col, %lld, %lld, x1 + grp * %lld, %lld, x2 + grp * %lld, x3 + grp * %lld, %s, rs, %s, (%s *)y0 + (b * %lld + grp * %lld) * %lld, 1, %lld);",
-		 (long long)M, (long long)kp, (long long)(nblk * kp), (long long)ng, (long long)ng,
-		 (long long)ng, wz ? wzs : "NULL", tail, cg_ctype(y->dtype),
-		 (long long)N, (long long)ng, (long long)M, (long long)M);
+	emit_plane(e, x, cg, c4, kk, st, dl, p, y->shape.dims[2], y->shape.dims[3], wz, flip);
+	out_line(o, "rt_qconv(pl, %lld, %lld, %lld, %lld, &sg, x1 + grp * %lld, %lld, x2 + grp * %lld, x3 + grp * %lld, %s, rs, %s, (%s *)y0 + (b * %lld + grp * %lld) * %lld, 1, %lld);",
+		 (long long)y->shape.dims[2], (long long)y->shape.dims[3],
+		 (long long)(st[0] * PW * c4), (long long)(st[1] * c4), (long long)(nblk * kp),
+		 (long long)ng, (long long)ng, (long long)ng, wz ? wzs : "NULL", tail,
+		 cg_ctype(y->dtype), (long long)N, (long long)ng, (long long)M, (long long)M);
 	out_line(o, "}");
 	return 0;
 }
 
 /* ------------------------------------------------------------ building the node */
+
+/* Channels of one group rounded up to 4: a conv's k runs over channels innermost. */
+static int64_t spec_c4(const QGemmSpec *s)
+{
+	return (s->k / (s->kernel[0] * s->kernel[1]) + 3) / 4 * 4;
+}
+
+/* Where k (ONNX order: channel, kernel row, kernel column) goes in a packed row: conv
+   rows are read from a channels-last plane, so tap-major with the channels padded to 4. */
+static int64_t kpos(const QGemmSpec *s, int64_t k)
+{
+	if (!s->conv)
+		return k;
+	const int64_t taps = s->kernel[0] * s->kernel[1];
+	return k % taps * spec_c4(s) + k / taps;
+}
 
 /* Packs group grp's weights (s8, zero point moved with them) and fills its c0 and wz. */
 static void pack_group(const QGemmSpec *s, int64_t grp, int64_t kp, int8_t *wp, int32_t *c0,
@@ -183,7 +387,8 @@ static void pack_group(const QGemmSpec *s, int64_t grp, int64_t kp, int8_t *wp, 
 			int64_t idx = oc * s->k + k;
 			int32_t w = (s->wtype == DT_UINT8 ? (int32_t)((const uint8_t *)s->w)[idx]
 							  : (int32_t)((const int8_t *)s->w)[idx]) - shift;
-			wp[(j / 16) * 16 * kp + (k / 4) * 64 + (j % 16) * 4 + k % 4] = (int8_t)w;
+			const int64_t kq = kpos(s, k);
+			wp[(j / 16) * 16 * kp + (kq / 4) * 64 + (j % 16) * 4 + kq % 4] = (int8_t)w;
 			colsum += (uint32_t)w;
 		}
 		uint32_t xz = (uint32_t)(s->xz + (s->xtype == DT_INT8 ? 128 : 0));
@@ -204,24 +409,58 @@ static uint32_t add_const(Graph *g, const char *hint, const char *base, DType t,
 	return ir_add_const(g, name, t, &s, data);
 }
 
+/* Depthwise: one input and one output channel per group. */
+static bool is_dw(const QGemmSpec *s)
+{
+	return s->conv && s->group > 1 && s->group == s->n && s->k == s->kernel[0] * s->kernel[1];
+}
+
+/* The depthwise constants: w - wz as int16 [n][kh * kw] and c0 = bias. */
+static int pack_dw(Graph *g, const QGemmSpec *s, int16_t **wq, int32_t **c0)
+{
+	*wq = arena_alloc(g->arena, (size_t)(s->n * s->k) * 2);
+	*c0 = arena_alloc(g->arena, (size_t)s->n * 4);
+	if (!*wq || !*c0)
+		return -1;
+	for (int64_t oc = 0; oc < s->n; oc++) {
+		for (int64_t k = 0; k < s->k; k++) {
+			int64_t idx = oc * s->k + k;
+			int32_t w = s->wtype == DT_UINT8 ? (int32_t)((const uint8_t *)s->w)[idx]
+							 : (int32_t)((const int8_t *)s->w)[idx];
+			(*wq)[idx] = (int16_t)(w - (int32_t)s->wz[oc]);
+		}
+		(*c0)[oc] = s->bias ? s->bias[oc] : 0;
+	}
+	return 0;
+}
+
 int qg_make_node(Graph *g, uint32_t id, uint32_t x, uint32_t y, const QGemmSpec *s, Diag *d)
 {
-	int64_t ng = s->n / s->group, nblk = (ng + 15) / 16 * 16, kp = (s->k + 3) / 4 * 4;
+	const bool dw = is_dw(s);
+	int64_t ng = s->n / s->group, nblk = (ng + 15) / 16 * 16;
+	int64_t kp = s->conv ? s->kernel[0] * s->kernel[1] * spec_c4(s) : (s->k + 3) / 4 * 4;
 	int64_t nw = s->group * nblk * kp;
-	int8_t *wp = arena_alloc(g->arena, (size_t)nw);
+	int8_t *wp = dw ? NULL : arena_alloc(g->arena, (size_t)nw);
 	int32_t *c0 = arena_alloc(g->arena, (size_t)s->n * 4), *wz = arena_alloc(g->arena, (size_t)s->n * 4);
 	float *mult = arena_alloc(g->arena, (size_t)s->n * 4);
 	bool any_wz = false;
-	if (!wp || !c0 || !wz || !mult)
+	if ((!dw && !wp) || !c0 || !wz || !mult)
 		return diag_error(d, "out of memory");
-	for (int64_t grp = 0; grp < s->group; grp++)
-		pack_group(s, grp, kp, wp + grp * nblk * kp, c0, wz, &any_wz);
+	int16_t *dwq = NULL;
+	if (dw) {
+		if (pack_dw(g, s, &dwq, &c0) < 0)
+			return diag_error(d, "out of memory");
+	} else {
+		for (int64_t grp = 0; grp < s->group; grp++)
+			pack_group(s, grp, kp, wp + grp * nblk * kp, c0, wz, &any_wz);
+	}
 	for (int64_t oc = 0; oc < s->n; oc++) {
 		float m = s->xs * s->ws[oc];
 		mult[oc] = m / s->ys;
 	}
 	const char *base = ir_node(g, id)->name;
-	uint32_t ins[5] = {x, add_const(g, "wq", base, DT_INT8, nw, wp),
+	uint32_t ins[5] = {x, dw ? add_const(g, "wq", base, DT_INT16, s->n * s->k, dwq)
+			      : add_const(g, "wq", base, DT_INT8, nw, wp),
 			   add_const(g, "c0", base, DT_INT32, s->n, c0),
 			   add_const(g, "mult", base, DT_FLOAT, s->n, mult),
 			   any_wz ? add_const(g, "wz", base, DT_INT32, s->n, wz) : IR_NONE};
@@ -241,6 +480,8 @@ int qg_make_node(Graph *g, uint32_t id, uint32_t x, uint32_t y, const QGemmSpec 
 	int64_t flip = s->xtype == DT_INT8 ? 128 : 0;
 	ir_set_attr_int(g, id, "conv", s->conv);
 	ir_set_attr_int(g, id, "group", s->group);
+	if (dw)
+		ir_set_attr_int(g, id, "dw", 1);
 	if (s->conv) {
 		ir_set_attr_ints(g, id, "kernel", s->kernel, 2);
 		ir_set_attr_ints(g, id, "strides", s->strides, 2);

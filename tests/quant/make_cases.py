@@ -107,6 +107,44 @@ def qconv(t, per_channel, path):
     b.model(y, qtype(t), path)
 
 
+def qconv_dw(t, path):
+    """QLinearConv, depthwise 3x3 stride 2, per-channel scales; u8 weights (zero points
+    near 128) with u8 data, s8 weights with a zero point per channel with s8 data."""
+    b = B(t)
+    c = 20
+    x, xs, xz = b.qinput("X", [1, c, 13, 17], 0.04)
+    if t == "u8":
+        w = rng.integers(0, 256, size=(c, 1, 3, 3)).astype(np.uint8)
+        wz = rng.integers(120, 136, size=c).astype(np.uint8)
+    else:
+        w = rng.integers(-127, 128, size=(c, 1, 3, 3)).astype(np.int8)
+        wz = np.zeros(c, np.int8)
+    ws = b.const((rng.random(c) * 0.01 + 0.002).astype(np.float32))
+    bias = b.const(rng.integers(-3000, 3000, size=c).astype(np.int32))
+    ys, yz = b.qparams(0.07)
+    y = b.node("QLinearConv", [x, xs, xz, b.const(w), ws, b.const(wz), ys, yz, bias],
+               pads=[1, 0, 1, 2], strides=[2, 2], group=c)
+    b.model(y, qtype(t), path)
+
+
+def qconv_pw(t, path):
+    """QLinearConv 1x1 over 10 channels (not a multiple of 4) and 63 pixels, 20 outputs;
+    u8: u8 weights with per-channel zero points (the row-sum term)."""
+    b = B(t)
+    x, xs, xz = b.qinput("X", [1, 10, 7, 9], 0.04)
+    if t == "u8":
+        w = rng.integers(0, 256, size=(20, 10, 1, 1)).astype(np.uint8)
+        wz = rng.integers(110, 146, size=20).astype(np.uint8)
+    else:
+        w = rng.integers(-127, 128, size=(20, 10, 1, 1)).astype(np.int8)
+        wz = np.zeros(20, np.int8)
+    ws = b.const((rng.random(20) * 0.01 + 0.002).astype(np.float32))
+    bias = b.const(rng.integers(-3000, 3000, size=20).astype(np.int32))
+    ys, yz = b.qparams(0.08)
+    y = b.node("QLinearConv", [x, xs, xz, b.const(w), ws, b.const(wz), ys, yz, bias])
+    b.model(y, qtype(t), path)
+
+
 def qmatmul(t, path):
     b = B(t)
     x, xs, xz = b.qinput("X", [3, 5, 40], 0.04)
@@ -122,12 +160,13 @@ def dq(b, q, scale, zp, axis=None):
     return b.node("DequantizeLinear", [q, scale, zp], **attrs)
 
 
-def qdq_conv(t, path, group=1, pads=(1, 1, 1, 1), act=None, strides=(1, 1), cin=8, cout=8):
+def qdq_conv(t, path, group=1, pads=(1, 1, 1, 1), act=None, strides=(1, 1), cin=8, cout=8, ks=3,
+             hw=(9, 10)):
     """DQ(x), DQ(w) -> Conv(+DQ bias) -> [act] -> Q, per-channel int8 weights."""
     b = B(t)
-    xq, xs, xz = b.qinput("X", [1, cin, 9, 10], 0.03)
+    xq, xs, xz = b.qinput("X", [1, cin] + list(hw), 0.03)
     x = dq(b, xq, xs, xz)
-    w = rng.integers(-127, 128, size=(cout, cin // group, 3, 3)).astype(np.int8)
+    w = rng.integers(-127, 128, size=(cout, cin // group, ks, ks)).astype(np.int8)
     wscale = (rng.random(cout) * 0.01 + 0.004).astype(np.float32)
     wd = dq(b, b.const(w), b.const(wscale), b.const(np.zeros(cout, np.int8)), axis=0)
     bscale = (np.float32(0.03) * wscale).astype(np.float32)
@@ -269,8 +308,20 @@ def main():
         qdq_conv(t, p("qdq_conv_1x1"), pads=(0, 0, 0, 0), cin=8, cout=20)
         qdq_matmul(t, p("qdq_matmul"))
         qdq_matmul(t, p("qdq_gemm"), gemm=True)
-    for t in ("s8", "u8"):  # after the cases above, so their seeded parameters stay
+    # later blocks each start from the generator state after the cases above, so
+    # every block keeps the seeded parameters it was written (and referenced) with
+    after_first = rng.bit_generator.state
+    for t in ("s8", "u8"):
         qdq_cases(t, lambda name: os.path.join(out, f"{name}_{t}", "model.onnx"))
+    rng.bit_generator.state = after_first
+    for t in ("s8", "u8"):
+        p = lambda name: os.path.join(out, f"{name}_{t}", "model.onnx")
+        qdq_conv(t, p("qdq_dwconv5x5"), group=24, cin=24, cout=24, ks=5, pads=(2, 2, 2, 2),
+                 act="relu", hw=(14, 19))
+        qconv_dw(t, p("qlinearconv_dw"))
+    for t in ("s8", "u8"):
+        p = lambda name: os.path.join(out, f"{name}_{t}", "model.onnx")
+        qconv_pw(t, p("qlinearconv_1x1"))
 
 
 if __name__ == "__main__":
