@@ -78,10 +78,23 @@ static int64_t rows(const Graph *g, const Node *n)
 	return ir_numel(y) / attr_i(n, "n");
 }
 
-/* Channels of one group in the channels-last plane: rounded up to 4 (vpdpbusd's k). */
+/* Channels of one group in the channels-last plane: rounded up to 4 (vpdpbusd's k),
+   unless a kernel row's taps are adjacent (dilation 1 along w) and hold a multiple of 4
+   bytes, which the tile then reads as they are (DS-CNN's first conv, 1 channel, 10x4:
+   a quarter of the products). */
+static int64_t plane_c(int64_t cg, int64_t kw, int64_t dw)
+{
+	return dw == 1 && kw * cg % 4 == 0 ? cg : (cg + 3) / 4 * 4;
+}
+
 static int64_t cg4(const Graph *g, const Node *n)
 {
-	return (op_in(g, n, 0)->shape.dims[1] / attr_i(n, "group") + 3) / 4 * 4;
+	int64_t kk[2] = {1, 1}, dl[2] = {1, 1};
+	if (attr_i(n, "conv")) {
+		attr2(n, "kernel", kk, 2);
+		attr2(n, "dilations", dl, 2);
+	}
+	return plane_c(op_in(g, n, 0)->shape.dims[1] / attr_i(n, "group"), kk[1], dl[1]);
 }
 
 /* Bytes of the rows: matmul, M rows of kp; conv, one group's padded plane. */
@@ -611,7 +624,7 @@ static int emit(Emit *e)
 /* Channels of one group rounded up to 4: a conv's k runs over channels innermost. */
 static int64_t spec_c4(const QGemmSpec *s)
 {
-	return (s->k / (s->kernel[0] * s->kernel[1]) + 3) / 4 * 4;
+	return plane_c(s->k / (s->kernel[0] * s->kernel[1]), s->kernel[1], s->dilations[1]);
 }
 
 /* Where k (ONNX order: channel, kernel row, kernel column) goes in a packed row: conv
