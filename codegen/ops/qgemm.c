@@ -203,6 +203,25 @@ static void emit_plane(Emit *e, const Value *x, int64_t cg, int64_t c4, const in
 		out_line(o, "for (int64_t c = 0; c < %lld; c++)", (long long)cg);
 		out_line(o, "\tpr[c] = (uint8_t)(xr[c] ^ %d);", flip);
 		out_line(o, "}");
+	} else if (c4 <= 8) {
+		/* few channels (a first layer): pixel by pixel, every byte of the pixel's c4
+		   written (the padding channels xz), which compilers vectorize as interleaved
+		   stores; channel by channel would be c4-strided byte stores */
+		out_line(o, "for (int64_t h = 0; h < %lld; h++) {", H);
+		out_line(o, "uint8_t *pr = pl + ((h + %lld) * %lld + %lld) * %lld;", (long long)p[0], PW,
+			 (long long)p[1], (long long)c4);
+		out_line(o, "const %s *xr = xg + h * %lld;", cg_ctype(x->dtype), W);
+		out_line(o, "for (int64_t w = 0; w < %lld; w++) {", W);
+		for (int64_t c = 0; c < c4; c++) {
+			if (c < cg)
+				out_line(o, "pr[w * %lld + %lld] = (uint8_t)(xr[w + %lld] ^ %d);", (long long)c4,
+					 (long long)c, (long long)(c * H * W), flip);
+			else
+				out_line(o, "pr[w * %lld + %lld] = %lld;", (long long)c4, (long long)c,
+					 (long long)attr_i(e->n, "xz"));
+		}
+		out_line(o, "}");
+		out_line(o, "}");
 	} else {
 	out_line(o, "for (int64_t c = 0; c < %lld; c++) {", (long long)cg);
 	out_line(o, "for (int64_t h = 0; h < %lld; h++) {", H);
