@@ -21,6 +21,15 @@
  * Depthwise convolution (attribute dw: one channel per group) has its own kernel,
  * emit_dw: channel by channel over an int16 plane of x - xz, 16 outputs of a row in
  * int32 lanes (the general path would pad each 1-channel group to 16 output lanes).
+ *
+ * Channels-last activations (LAYOUT_NHWC, chosen by select_layout between QConvGemm
+ * convolutions): with x channels-last the conv plane copy reads each pixel's channels
+ * contiguously, a uint8 pointwise conv with C % 4 == 0 reads x in place as the rows of
+ * the product (no copy at all), and the depthwise conv runs across channels (emit_dw_rows
+ * for stride 1 along w: 32 adjacent bytes of an output row per tap; emit_dw_nhwc
+ * otherwise: per pixel, blocks of 32/16/8 channels), with no plane. With y
+ * channels-last the tiles are stored along n (rows of N bytes) instead of into columns.
+ * Depthwise weights are tap-major ([kh * kw][C]) for both depthwise kernels.
  */
 #include <math.h>
 #include <stdio.h>
