@@ -18,6 +18,8 @@
  * - AVX-VNNI without AVX-512: the same with 256-bit vpdpbusd, 4 rows at a time.
  * - AVX2 (--target x86-64-v3 builds, -march=x86-64-v3): bytes widened to int16 and
  *   multiplied with vpmaddwd, exact (vpmaddubsw would saturate its int16 pair sums).
+ *   With AVX2 or AVX-VNNI, tiles stored along n (channels-last output) are requantized
+ *   8 lanes at a time (rt_qgemm_store256).
  * - aarch64 with i8mm: usdot (u8 x s8); with dotprod: sdot on a - 128 (a ^ 0x80) plus
  *   128 * the weight sums; plain NEON: vld4 splits the weights by k, widened vmlal_n.
  * - otherwise (and target generic, RT_NO_SIMD): plain C over the same layout.
