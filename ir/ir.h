@@ -212,8 +212,15 @@ typedef struct Value {
 	int64_t offset;    /* byte offset in the workspace, -1 until planned */
 	int layout;        /* 0: dense row-major ONNX order; b > 0: channel-blocked "NCHWc":
 			      rank >= 3, stored as [N][ceil(C/b)][spatial...][b], the lanes
-			      past C zero or ignored (set by select_layout) */
+			      past C zero or ignored (set by select_layout); LAYOUT_NHWC:
+			      channels-last */
 } Value;
+
+/* Value.layout of a channels-last 8-bit activation: a 4-D int8/uint8 tensor of batch 1
+   stored as [N][H][W][C] (same bytes as NCHW, no padding). select_layout gives it to a
+   QConvGemm convolution's output when every reader is a QConvGemm convolution (which
+   reads it without a transpose), so it never reaches a graph output or another op. */
+#define LAYOUT_NHWC (-1)
 
 typedef struct Node {
 	OpKind op;

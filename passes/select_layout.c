@@ -176,6 +176,40 @@ static void plain_outputs(Graph *g)
 	}
 }
 
+/* Channels-last int8 activations between integer convolutions: a QConvGemm conv's
+   output (4-D, batch 1, 8-bit, not a graph output) whose every reader is a QConvGemm
+   conv reading it as x becomes LAYOUT_NHWC. The kernels transpose at the boundaries
+   (an NCHW input into their channels-last plane, an NCHW output from their tiles), so
+   no Reorder is needed. */
+static bool qconv_node(const Node *n)
+{
+	return n->op == OP_QCONVGEMM && ir_attr_int(n, "conv", 0);
+}
+
+static void select_nhwc(Graph *g)
+{
+	uint32_t cons[64];
+	for (uint32_t i = 0; i < g->nnodes; i++) {
+		const Node *n = ir_node(g, i);
+		if (!qconv_node(n) || n->noutputs != 1)
+			continue;
+		Value *y = ir_value(g, n->outputs[0]);
+		if (y->is_output || y->shape.rank != 4 || y->shape.dims[0] != 1 || y->layout ||
+		    (y->dtype != DT_INT8 && y->dtype != DT_UINT8))
+			continue;
+		int nc = ir_consumers(g, n->outputs[0], cons, 64);
+		bool ok = nc > 0 && nc <= 64;
+		for (int k = 0; ok && k < nc; k++) {
+			const Node *r = ir_node(g, cons[k]);
+			ok = qconv_node(r) && r->inputs[0] == n->outputs[0];
+			for (int j = 1; ok && j < r->ninputs; j++)
+				ok = r->inputs[j] != n->outputs[0];
+		}
+		if (ok)
+			y->layout = LAYOUT_NHWC;
+	}
+}
+
 int pass_select_layout(Graph *g, const Options *opt, Diag *d)
 {
 	(void)opt;
@@ -190,11 +224,12 @@ int pass_select_layout(Graph *g, const Options *opt, Diag *d)
 	}
 	memset(c.to_plain, 0xff, c.cap * sizeof(uint32_t));
 	memset(c.to_blocked, 0xff, c.cap * sizeof(uint32_t));
+	select_nhwc(g);
 	uint32_t nn = g->nnodes;
 	for (uint32_t i = 0; i < nn && g->nvalues + 4 < c.cap; i++) {
 		Node *n = ir_node(g, i);
-		if (n->op == OP_REORDER)
-			continue;
+		if (n->op == OP_REORDER || n->op == OP_QCONVGEMM)
+			continue; /* QConvGemm: 8-bit, plain or LAYOUT_NHWC, never blocked */
 		if (n->op == OP_FUSEDCONV) {
 			int b = ir_value(g, n->outputs[0])->layout;
 			bool plain = ir_attr_int(n, "plain_input", 0) != 0;

@@ -18,6 +18,8 @@
  * - AVX-VNNI without AVX-512: the same with 256-bit vpdpbusd, 4 rows at a time.
  * - AVX2 (--target x86-64-v3 builds, -march=x86-64-v3): bytes widened to int16 and
  *   multiplied with vpmaddwd, exact (vpmaddubsw would saturate its int16 pair sums).
+ *   With AVX2 or AVX-VNNI, tiles stored along n (channels-last output) are requantized
+ *   8 lanes at a time (rt_qgemm_store256).
  * - aarch64 with i8mm: usdot (u8 x s8); with dotprod: sdot on a - 128 (a ^ 0x80) plus
  *   128 * the weight sums; plain NEON: vld4 splits the weights by k, widened vmlal_n.
  * - otherwise (and target generic, RT_NO_SIMD): plain C over the same layout.
@@ -345,6 +347,41 @@ RT_FN int rt_qgemm_store512(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64_t m
 }
 #endif
 
+#if defined(RT_QGEMM_AVX2) || defined(RT_QGEMM_AVXVNNI)
+/* Tile store with AVX2 for rows contiguous along n (sn == 1: channels-last output):
+   8 lanes at a time, the scalar code's float steps (vroundps rounds half to even), the
+   values (already within [lo, hi]) packed to bytes. Returns how many of the nn lanes
+   it stored (a multiple of 8); the caller does the rest. */
+RT_FN int64_t rt_qgemm_store256(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64_t mm, int64_t n0,
+				int64_t nn, const int32_t *c0, const float *mult, const int32_t *wz,
+				const int32_t *rs, int32_t yz, int32_t lo, int32_t hi, int ysigned,
+				void *y, int64_t sm)
+{
+	const __m256 flo = _mm256_set1_ps((float)(lo - yz)), fhi = _mm256_set1_ps((float)(hi - yz));
+	const __m256i yzv = _mm256_set1_epi32(yz);
+	const int64_t nv = nn / 8 * 8;
+	for (int64_t h = 0; h < nv; h += 8) {
+		const __m256i cv = _mm256_loadu_si256((const __m256i *)(const void *)(c0 + n0 + h));
+		const __m256 mv = _mm256_loadu_ps(mult + n0 + h);
+		for (int64_t r = 0; r < mm; r++) {
+			__m256i v = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc[r] + h)), cv);
+			if (wz)
+				v = _mm256_sub_epi32(v, _mm256_mullo_epi32(
+					_mm256_loadu_si256((const __m256i *)(const void *)(wz + n0 + h)),
+					_mm256_set1_epi32(rs[m0 + r])));
+			__m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(v), mv);
+			f = _mm256_min_ps(_mm256_max_ps(f, flo), fhi);
+			f = _mm256_round_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+			const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), yzv);
+			const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+			const __m128i b = ysigned ? _mm_packs_epi16(w16, w16) : _mm_packus_epi16(w16, w16);
+			_mm_storel_epi64((__m128i *)(void *)((uint8_t *)y + (m0 + r) * sm + n0 + h), b);
+		}
+	}
+	return nv;
+}
+#endif
+
 /* Requantizes the tile into y (element (m, n) at y[m * sm + n * sn]). */
 RT_FN void rt_qgemm_store(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64_t mm, int64_t n0,
 			  int64_t nn, const int32_t *c0, const float *mult, const int32_t *wz,
@@ -355,9 +392,14 @@ RT_FN void rt_qgemm_store(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64_t mm,
 	if (rt_qgemm_store512(acc, m0, mm, n0, nn, c0, mult, wz, rs, yz, lo, hi, y, sm, sn))
 		return;
 #endif
+	int64_t j0 = 0;
+#if defined(RT_QGEMM_AVX2) || defined(RT_QGEMM_AVXVNNI)
+	if (sn == 1)
+		j0 = rt_qgemm_store256(acc, m0, mm, n0, nn, c0, mult, wz, rs, yz, lo, hi, ysigned, y, sm);
+#endif
 	const float flo = (float)(lo - yz), fhi = (float)(hi - yz);
 	for (int64_t r = 0; r < mm; r++)
-		for (int64_t j = 0; j < nn; j++) {
+		for (int64_t j = j0; j < nn; j++) {
 			const int64_t n = n0 + j, m = m0 + r;
 			uint32_t v = acc[r][j] + (uint32_t)c0[n];
 			if (wz)

@@ -21,6 +21,15 @@
  * Depthwise convolution (attribute dw: one channel per group) has its own kernel,
  * emit_dw: channel by channel over an int16 plane of x - xz, 16 outputs of a row in
  * int32 lanes (the general path would pad each 1-channel group to 16 output lanes).
+ *
+ * Channels-last activations (LAYOUT_NHWC, chosen by select_layout between QConvGemm
+ * convolutions): with x channels-last the conv plane copy reads each pixel's channels
+ * contiguously, a uint8 pointwise conv with C % 4 == 0 reads x in place as the rows of
+ * the product (no copy at all), and the depthwise conv runs across channels (emit_dw_rows
+ * for stride 1 along w: 32 adjacent bytes of an output row per tap; emit_dw_nhwc
+ * otherwise: per pixel, blocks of 32/16/8 channels), with no plane. With y
+ * channels-last the tiles are stored along n (rows of N bytes) instead of into columns.
+ * Depthwise weights are tap-major ([kh * kw][C]) for both depthwise kernels.
  */
 #include <math.h>
 #include <stdio.h>
@@ -78,10 +87,23 @@ static int64_t rows(const Graph *g, const Node *n)
 	return ir_numel(y) / attr_i(n, "n");
 }
 
-/* Channels of one group in the channels-last plane: rounded up to 4 (vpdpbusd's k). */
+/* Channels of one group in the channels-last plane: rounded up to 4 (vpdpbusd's k),
+   unless a kernel row's taps are adjacent (dilation 1 along w) and hold a multiple of 4
+   bytes, which the tile then reads as they are (DS-CNN's first conv, 1 channel, 10x4:
+   a quarter of the products). */
+static int64_t plane_c(int64_t cg, int64_t kw, int64_t dw)
+{
+	return dw == 1 && kw * cg % 4 == 0 ? cg : (cg + 3) / 4 * 4;
+}
+
 static int64_t cg4(const Graph *g, const Node *n)
 {
-	return (op_in(g, n, 0)->shape.dims[1] / attr_i(n, "group") + 3) / 4 * 4;
+	int64_t kk[2] = {1, 1}, dl[2] = {1, 1};
+	if (attr_i(n, "conv")) {
+		attr2(n, "kernel", kk, 2);
+		attr2(n, "dilations", dl, 2);
+	}
+	return plane_c(op_in(g, n, 0)->shape.dims[1] / attr_i(n, "group"), kk[1], dl[1]);
 }
 
 /* Bytes of the rows: matmul, M rows of kp; conv, one group's padded plane. */
@@ -145,9 +167,12 @@ static int64_t scratch(const Graph *g, const Node *n)
 {
 	if (is_pw(n)) { /* rt_qpw_scratch */
 		int64_t mp = (rows(g, n) + 31) / 32 * 32;
-		return (mp * cg4(g, n) + 63) / 64 * 64 + mp * 4;
+		int64_t a = (mp * cg4(g, n) + 63) / 64 * 64 + mp * 4, b = row_bytes(g, n) + rows(g, n) * 4;
+		return a > b ? a : b; /* rt_qpw, or the plane path with a channels-last x or y */
 	}
 	if (attr_i(n, "dw")) {
+		if (op_in(g, n, 0)->layout == LAYOUT_NHWC)
+			return 0;
 		DwPlane d = dw_plane(g, n);
 		return d.ph * d.rw * 2;
 	}
@@ -177,6 +202,36 @@ static void emit_plane(Emit *e, const Value *x, int64_t cg, int64_t c4, const in
 {
 	Out *o = e->o;
 	long long H = x->shape.dims[2], W = x->shape.dims[3], PW = W + p[1] + p[3];
+	if (x->layout == LAYOUT_NHWC) { /* xg: the group's first channel of pixel 0 */
+		out_line(o, "for (int64_t h = 0; h < %lld; h++)", H);
+		out_line(o, "for (int64_t w = 0; w < %lld; w++) {", W);
+		out_line(o, "uint8_t *pr = pl + ((h + %lld) * %lld + w + %lld) * %lld;", (long long)p[0],
+			 PW, (long long)p[1], (long long)c4);
+		out_line(o, "const %s *xr = xg + (h * %lld + w) * %lld;", cg_ctype(x->dtype), W,
+			 (long long)x->shape.dims[1]);
+		out_line(o, "for (int64_t c = 0; c < %lld; c++)", (long long)cg);
+		out_line(o, "\tpr[c] = (uint8_t)(xr[c] ^ %d);", flip);
+		out_line(o, "}");
+	} else if (c4 <= 8) {
+		/* few channels (a first layer): pixel by pixel, every byte of the pixel's c4
+		   written (the padding channels xz), which compilers vectorize as interleaved
+		   stores; channel by channel would be c4-strided byte stores */
+		out_line(o, "for (int64_t h = 0; h < %lld; h++) {", H);
+		out_line(o, "uint8_t *pr = pl + ((h + %lld) * %lld + %lld) * %lld;", (long long)p[0], PW,
+			 (long long)p[1], (long long)c4);
+		out_line(o, "const %s *xr = xg + h * %lld;", cg_ctype(x->dtype), W);
+		out_line(o, "for (int64_t w = 0; w < %lld; w++) {", W);
+		for (int64_t c = 0; c < c4; c++) {
+			if (c < cg)
+				out_line(o, "pr[w * %lld + %lld] = (uint8_t)(xr[w + %lld] ^ %d);", (long long)c4,
+					 (long long)c, (long long)(c * H * W), flip);
+			else
+				out_line(o, "pr[w * %lld + %lld] = %lld;", (long long)c4, (long long)c,
+					 (long long)attr_i(e->n, "xz"));
+		}
+		out_line(o, "}");
+		out_line(o, "}");
+	} else {
 	out_line(o, "for (int64_t c = 0; c < %lld; c++) {", (long long)cg);
 	out_line(o, "for (int64_t h = 0; h < %lld; h++) {", H);
 	out_line(o, "uint8_t *pr = pl + ((h + %lld) * %lld + %lld) * %lld + c;", (long long)p[0], PW,
@@ -186,6 +241,7 @@ static void emit_plane(Emit *e, const Value *x, int64_t cg, int64_t c4, const in
 	out_line(o, "\tpr[w * %lld] = (uint8_t)(xr[w] ^ %d);", (long long)c4, flip);
 	out_line(o, "}");
 	out_line(o, "}");
+	}
 	if (!wz)
 		return;
 	out_line(o, "for (int64_t q = 0; q < %lld; q++) {", (long long)(oh * ow));
@@ -244,11 +300,12 @@ static int emit_dw(Emit *e)
 		 (int)attr_i(n, "flip"), (long long)attr_i(n, "xz"));
 	out_line(o, "}");
 	out_line(o, "}");
-	out_line(o, "const int16_t *wc = x1 + c * %lld;", (long long)(kk[0] * kk[1]));
+	out_line(o, "const int16_t *wc = x1 + c;");
 	out_line(o, "const float m = x3[c];");
 	out_line(o, "const uint32_t bias = (uint32_t)x2[c];");
 	out_line(o, "for (int64_t oh = 0; oh < %lld; oh++) {", OH);
 	out_line(o, "%s *yr = y0 + (bc * %lld + oh) * %lld;", yt, OH, OW);
+	out_line(o, "(void)yr;");
 	out_line(o, "for (int64_t ow0 = 0; ow0 < %lld; ow0 += %d) {", OW, DW_BLOCK);
 	out_line(o, "int32_t a[%d];", DW_BLOCK);
 	out_line(o, "%s q[%d];", yt, DW_BLOCK);
@@ -258,7 +315,7 @@ static int emit_dw(Emit *e)
 	out_line(o, "const int16_t *prow = pl + (oh * %lld + i * %lld) * %lld;", (long long)st[0],
 		 (long long)dl[0], RW);
 	out_line(o, "for (int64_t j = 0; j < %lld; j++) {", (long long)kk[1]);
-	out_line(o, "const int32_t wv = wc[i * %lld + j];", (long long)kk[1]);
+	out_line(o, "const int32_t wv = wc[(i * %lld + j) * %lld];", (long long)kk[1], C);
 	if (HALF) {
 		out_line(o, "const int16_t *src = prow + (j & 1) * %lld + (j >> 1) + ow0;", HALF);
 		out_line(o, "for (int t = 0; t < %d; t++)", DW_BLOCK);
@@ -277,10 +334,220 @@ static int emit_dw(Emit *e)
 	out_line(o, "f = f < flo ? flo : f > fhi ? fhi : f;");
 	out_line(o, "q[t] = (%s)((int32_t)nearbyintf(f) + %lld);", yt, (long long)attr_i(n, "yz"));
 	out_line(o, "}");
-	out_line(o, "memcpy(yr + ow0, q, (size_t)(%lld - ow0 < %d ? %lld - ow0 : %d));", OW, DW_BLOCK,
-		 OW, DW_BLOCK);
+	if (y->layout == LAYOUT_NHWC) {
+		out_line(o, "for (int64_t t = 0; t < %d && ow0 + t < %lld; t++)", DW_BLOCK, OW);
+		out_line(o, "\ty0[(bc / %lld * %lld + oh * %lld + ow0 + t) * %lld + c] = q[t];", C,
+			 OH * OW, OW, C);
+	} else {
+		out_line(o, "memcpy(yr + ow0, q, (size_t)(%lld - ow0 < %d ? %lld - ow0 : %d));", OW,
+			 DW_BLOCK, OW, DW_BLOCK);
+	}
 	out_line(o, "}");
 	out_line(o, "}");
+	out_line(o, "}");
+	return 0;
+}
+
+/* One block of nc channels (a constant, or "nc" for the tail) of output pixel (oh, ow)
+   of the channels-last depthwise kernel: taps outside x are skipped (x - xz is 0 there),
+   the products summed in int32 lanes across channels, requantized like emit_dw. */
+static void emit_dw_nhwc_block(Emit *e, const char *nc)
+{
+	const Graph *g = e->g;
+	const Node *n = e->n;
+	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
+	Out *o = e->o;
+	int64_t kk[2], dl[2];
+	attr2(n, "kernel", kk, 2);
+	attr2(n, "dilations", dl, 2);
+	long long C = x->shape.dims[1], H = x->shape.dims[2], W = x->shape.dims[3];
+	long long OH = y->shape.dims[2], OW = y->shape.dims[3];
+	const char *yt = cg_ctype(y->dtype);
+	out_line(o, "int32_t a[%s];", nc);
+	out_line(o, "for (int t = 0; t < %s; t++)", nc);
+	out_line(o, "\ta[t] = 0;");
+	out_line(o, "for (int64_t i = 0; i < %lld; i++) {", (long long)kk[0]);
+	out_line(o, "const int64_t ih = ih0 + i * %lld;", (long long)dl[0]);
+	out_line(o, "if (ih < 0 || ih >= %lld)", H);
+	out_line(o, "\tcontinue;");
+	out_line(o, "for (int64_t j = 0; j < %lld; j++) {", (long long)kk[1]);
+	out_line(o, "const int64_t iw = iw0 + j * %lld;", (long long)dl[1]);
+	out_line(o, "if (iw < 0 || iw >= %lld)", W);
+	out_line(o, "\tcontinue;");
+	out_line(o, "const %s *xp = x0 + (ih * %lld + iw) * %lld + cb;", cg_ctype(x->dtype), W, C);
+	out_line(o, "const int16_t *wp = x1 + (i * %lld + j) * %lld + cb;", (long long)kk[1], C);
+	out_line(o, "for (int t = 0; t < %s; t++)", nc);
+	out_line(o, "\ta[t] += (int32_t)wp[t] * ((int32_t)(uint8_t)(xp[t] ^ %d) - %lld);",
+		 (int)attr_i(n, "flip"), (long long)attr_i(n, "xz"));
+	out_line(o, "}");
+	out_line(o, "}");
+	out_line(o, "%s q[%s];", yt, nc);
+	out_line(o, "for (int t = 0; t < %s; t++) {", nc);
+	out_line(o, "const uint32_t v = (uint32_t)a[t] + (uint32_t)x2[cb + t];");
+	out_line(o, "float f = (float)(v <= 0x7fffffffu ? (int32_t)v : (int32_t)(v - 0x80000000u) - 0x7fffffff - 1) * x3[cb + t];");
+	out_line(o, "f = f < flo ? flo : f > fhi ? fhi : f;");
+	out_line(o, "q[t] = (%s)((int32_t)nearbyintf(f) + %lld);", yt, (long long)attr_i(n, "yz"));
+	out_line(o, "}");
+	if (y->layout == LAYOUT_NHWC) {
+		out_line(o, "memcpy(y0 + (oh * %lld + ow) * %lld + cb, q, (size_t)%s);", OW, C, nc);
+	} else {
+		out_line(o, "for (int t = 0; t < %s; t++)", nc);
+		out_line(o, "\ty0[(cb + t) * %lld + oh * %lld + ow] = q[t];", OH * OW, OW);
+	}
+}
+
+/* The lanes of one chunk of the row-wise channels-last depthwise kernel: 32 adjacent
+   (pixel, channel) elements of an output row. */
+#define DW_LANES 32
+
+/* Whether emit_dw_rows applies: stride 1 along w (a tap then reads DW_LANES adjacent
+   bytes of x), channels-last in and out, C a divisor or a multiple of DW_LANES (so a
+   lane's channel is t % C, or f0 % C + t). */
+static bool dw_rows_ok(const Graph *g, const Node *n)
+{
+	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
+	int64_t st[2], C = x->shape.dims[1];
+	attr2(n, "strides", st, 2);
+	return st[1] == 1 && y->layout == LAYOUT_NHWC &&
+	       (C % DW_LANES == 0 || DW_LANES % C == 0);
+}
+
+/* Depthwise conv, channels-last, stride 1 along w: an output row is OW * C adjacent
+   bytes f = ow * C + c, and tap (i, j) adds w[i][j][c] * x[ih][ow + j * dw - pl][c],
+   i.e. the input row's bytes at f + (j * dw - pl) * C. Chunks of DW_LANES elements
+   whose pixels see no padding along w run one plain vector loop per tap; the others
+   (the row's ends, its tail) the same loop with each lane's padding test. Rows of
+   taps outside x are skipped (x - xz is 0 there). Weights with C < DW_LANES are
+   repeated to DW_LANES lanes in a local table. */
+static int emit_dw_rows(Emit *e)
+{
+	const Graph *g = e->g;
+	const Node *n = e->n;
+	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
+	Out *o = e->o;
+	int64_t kk[2], st[2], dl[2], p[4];
+	attr2(n, "kernel", kk, 2);
+	attr2(n, "strides", st, 2);
+	attr2(n, "dilations", dl, 2);
+	attr2(n, "pads", p, 4);
+	long long C = x->shape.dims[1], H = x->shape.dims[2], W = x->shape.dims[3];
+	long long OH = y->shape.dims[2], OW = y->shape.dims[3], L = DW_LANES;
+	long long taps = kk[0] * kk[1], WL = C < L ? L : C;
+	/* interior pixels: every tap inside the row */
+	long long owlo = p[1], owhi = W - 1 + p[1] - (kk[1] - 1) * dl[1];
+	int flip = (int)attr_i(n, "flip");
+	long long xz = attr_i(n, "xz");
+	const char *yt = cg_ctype(y->dtype), *xt = cg_ctype(x->dtype);
+	out_line(o, "const float flo = %lld.0f, fhi = %lld.0f;", (long long)(attr_i(n, "lo") - attr_i(n, "yz")),
+		 (long long)(attr_i(n, "hi") - attr_i(n, "yz")));
+	if (C < L) {
+		out_line(o, "int16_t wr[%lld];", taps * L);
+		out_line(o, "for (int64_t k = 0; k < %lld; k++)", taps * L);
+		out_line(o, "\twr[k] = x1[k / %lld * %lld + k %% %lld];", L, C, C);
+		out_line(o, "int32_t br[%lld];", L);
+		out_line(o, "float mr[%lld];", L);
+		out_line(o, "for (int64_t k = 0; k < %lld; k++) {", L);
+		out_line(o, "br[k] = x2[k %% %lld];", C);
+		out_line(o, "mr[k] = x3[k %% %lld];", C);
+		out_line(o, "}");
+	} else {
+		out_line(o, "const int16_t *wr = x1;");
+		out_line(o, "const int32_t *br = x2;");
+		out_line(o, "const float *mr = x3;");
+	}
+	out_line(o, "for (int64_t oh = 0; oh < %lld; oh++) {", OH);
+	out_line(o, "%s *yr = y0 + oh * %lld;", yt, OW * C);
+	out_line(o, "for (int64_t f0 = 0; f0 < %lld; f0 += %lld) {", OW * C, L);
+	out_line(o, "const int64_t wo = f0 %% %lld;", WL);
+	out_line(o, "int32_t a[%lld];", L);
+	out_line(o, "for (int t = 0; t < %lld; t++)", L);
+	out_line(o, "\ta[t] = 0;");
+	out_line(o, "if (f0 / %lld >= %lld && (f0 + %lld) / %lld <= %lld && f0 + %lld <= %lld) {", C, owlo,
+		 L - 1, C, owhi, L, OW * C);
+	for (int masked = 0; masked < 2; masked++) {
+		if (masked)
+			out_line(o, "} else {");
+		out_line(o, "for (int64_t i = 0; i < %lld; i++) {", (long long)kk[0]);
+		out_line(o, "const int64_t ih = oh * %lld - %lld + i * %lld;", (long long)st[0], (long long)p[0],
+			 (long long)dl[0]);
+		out_line(o, "if (ih < 0 || ih >= %lld)", H);
+		out_line(o, "\tcontinue;");
+		out_line(o, "for (int64_t j = 0; j < %lld; j++) {", (long long)kk[1]);
+		out_line(o, "const int64_t sh = (j * %lld - %lld) * %lld;", (long long)dl[1], (long long)p[1], C);
+		if (masked) { /* pixel by pixel (CW lanes: C, or DW_LANES of one pixel) */
+			long long CW = C < L ? C : L;
+			out_line(o, "for (int64_t pp = 0; pp < %lld; pp++) {", L / CW);
+			out_line(o, "const int64_t f = f0 + pp * %lld, iw = f / %lld + j * %lld - %lld;", CW, C,
+				 (long long)dl[1], (long long)p[1]);
+			out_line(o, "if (f >= %lld)", OW * C);
+			out_line(o, "\tbreak;");
+			out_line(o, "if (iw < 0 || iw >= %lld)", W);
+			out_line(o, "\tcontinue;");
+			out_line(o, "const %s *xp = x0 + ih * %lld + f + sh;", xt, W * C);
+			out_line(o, "const int16_t *wp = wr + (i * %lld + j) * %lld + wo + pp * %lld;",
+				 (long long)kk[1], WL, CW);
+			out_line(o, "for (int t = 0; t < %lld; t++)", CW);
+			out_line(o, "\ta[pp * %lld + t] += (int32_t)wp[t] * ((int32_t)(uint8_t)(xp[t] ^ %d) - %lld);",
+				 CW, flip, xz);
+			out_line(o, "}");
+		} else {
+			out_line(o, "const %s *xp = x0 + ih * %lld + f0 + sh;", xt, W * C);
+			out_line(o, "const int16_t *wp = wr + (i * %lld + j) * %lld + wo;", (long long)kk[1], WL);
+			out_line(o, "for (int t = 0; t < %lld; t++)", L);
+			out_line(o, "\ta[t] += (int32_t)wp[t] * ((int32_t)(uint8_t)(xp[t] ^ %d) - %lld);", flip, xz);
+		}
+		out_line(o, "}");
+		out_line(o, "}");
+	}
+	out_line(o, "}");
+	out_line(o, "%s q[%lld];", yt, L);
+	out_line(o, "for (int t = 0; t < %lld; t++) {", L);
+	out_line(o, "const uint32_t v = (uint32_t)a[t] + (uint32_t)br[wo + t];");
+	out_line(o, "float f = (float)(v <= 0x7fffffffu ? (int32_t)v : (int32_t)(v - 0x80000000u) - 0x7fffffff - 1) * mr[wo + t];");
+	out_line(o, "f = f < flo ? flo : f > fhi ? fhi : f;");
+	out_line(o, "q[t] = (%s)((int32_t)nearbyintf(f) + %lld);", yt, (long long)attr_i(n, "yz"));
+	out_line(o, "}");
+	out_line(o, "memcpy(yr + f0, q, (size_t)(%lld - f0 < %lld ? %lld - f0 : %lld));", OW * C, L, OW * C, L);
+	out_line(o, "}");
+	out_line(o, "}");
+	return 0;
+}
+
+/* Depthwise conv on channels-last x (LAYOUT_NHWC, batch 1): per output pixel, blocks of
+   32 (16, 8) adjacent channels in int32 lanes, the tap's weights one vector of the
+   tap-major wq; no plane, no transpose. Same integers and rounding as emit_dw. */
+static int emit_dw_nhwc(Emit *e)
+{
+	const Graph *g = e->g;
+	const Node *n = e->n;
+	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
+	Out *o = e->o;
+	int64_t st[2], p[4];
+	attr2(n, "strides", st, 2);
+	attr2(n, "pads", p, 4);
+	long long C = x->shape.dims[1], OH = y->shape.dims[2], OW = y->shape.dims[3];
+	long long CB = C >= 32 ? 32 : C >= 16 ? 16 : 8, full = C / CB * CB;
+	out_line(o, "const float flo = %lld.0f, fhi = %lld.0f;", (long long)(attr_i(n, "lo") - attr_i(n, "yz")),
+		 (long long)(attr_i(n, "hi") - attr_i(n, "yz")));
+	out_line(o, "for (int64_t oh = 0; oh < %lld; oh++)", OH);
+	out_line(o, "for (int64_t ow = 0; ow < %lld; ow++) {", OW);
+	out_line(o, "const int64_t ih0 = oh * %lld - %lld, iw0 = ow * %lld - %lld;", (long long)st[0],
+		 (long long)p[0], (long long)st[1], (long long)p[1]);
+	if (full) {
+		char nc[32];
+		snprintf(nc, sizeof nc, "%lld", CB);
+		out_line(o, "for (int64_t cb = 0; cb < %lld; cb += %lld) {", full, CB);
+		emit_dw_nhwc_block(e, nc);
+		out_line(o, "}");
+	}
+	if (full < C) {
+		out_line(o, "{");
+		out_line(o, "const int64_t cb = %lld;", full);
+		char nc[32];
+		snprintf(nc, sizeof nc, "%lld", C - full);
+		emit_dw_nhwc_block(e, nc);
+		out_line(o, "}");
+	}
 	out_line(o, "}");
 	return 0;
 }
@@ -288,7 +555,9 @@ static int emit_dw(Emit *e)
 static int emit(Emit *e)
 {
 	if (attr_i(e->n, "dw"))
-		return emit_dw(e);
+		return op_in(e->g, e->n, 0)->layout != LAYOUT_NHWC ? emit_dw(e)
+		       : dw_rows_ok(e->g, e->n)                    ? emit_dw_rows(e)
+								   : emit_dw_nhwc(e);
 	const Graph *g = e->g;
 	const Node *n = e->n;
 	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
@@ -324,7 +593,26 @@ static int emit(Emit *e)
 	attr2(n, "pads", p, 4);
 	int64_t C = x->shape.dims[1], cg = C / G, HW = x->shape.dims[2] * x->shape.dims[3];
 	int64_t c4 = cg4(g, n), PW = x->shape.dims[3] + p[1] + p[3];
-	if (is_pw(n)) {
+	const bool xl = x->layout == LAYOUT_NHWC, yl = y->layout == LAYOUT_NHWC;
+	/* y's tile strides: NCHW columns, or channels-last rows */
+	const long long ysm = yl ? N : 1, ysn = yl ? 1 : M;
+	if (is_pw(n) && xl && !flip && c4 == C) {
+		/* channels-last uint8 x with C % 4 == 0 is already the rows of the product */
+		out_line(o, "(void)col;");
+		if (wz) {
+			out_line(o, "for (int64_t p = 0; p < %lld; p++) {", (long long)M);
+			out_line(o, "int32_t sum = 0;");
+			out_line(o, "for (int64_t c = 0; c < %lld; c++)", (long long)C);
+			out_line(o, "\tsum += x0[p * %lld + c];", (long long)C);
+			out_line(o, "rs[p] = sum;");
+			out_line(o, "}");
+		}
+		out_line(o, "const RtQSeg sg = {1, 1, 0, 0, %lld};", (long long)(C / 4));
+		out_line(o, "rt_qconv((const uint8_t *)x0, 1, %lld, 0, %lld, &sg, x1, %lld, x2, x3, %s, rs, %s, y0, %lld, %lld);",
+			 (long long)M, (long long)C, (long long)N, wz ? "x4" : "NULL", tail, ysm, ysn);
+		return 0;
+	}
+	if (is_pw(n) && !xl && !yl) {
 		out_line(o, "(void)col;");
 		out_line(o, "for (int64_t b = 0; b < %lld; b++)", (long long)x->shape.dims[0]);
 		out_line(o, "\trt_qpw((const uint8_t *)x0 + b * %lld, %d, %lld, %lld, %lld, x1, %lld, x2, x3, %s, %s, (%s *)y0 + b * %lld, scratch);",
@@ -343,14 +631,18 @@ static int emit(Emit *e)
 		out_line(o, "memset(pl, %lld, %lld);", (long long)attr_i(n, "xz"), (long long)row_bytes(g, n));
 	out_line(o, "for (int64_t b = 0; b < %lld; b++)", (long long)x->shape.dims[0]);
 	out_line(o, "for (int64_t grp = 0; grp < %lld; grp++) {", (long long)G);
-	out_line(o, "const %s *xg = x0 + (b * %lld + grp * %lld) * %lld;", xt, (long long)C,
-		 (long long)cg, (long long)HW);
+	if (xl)
+		out_line(o, "const %s *xg = x0 + b * %lld + grp * %lld;", xt, (long long)(C * HW),
+			 (long long)cg);
+	else
+		out_line(o, "const %s *xg = x0 + (b * %lld + grp * %lld) * %lld;", xt, (long long)C,
+			 (long long)cg, (long long)HW);
 	emit_plane(e, x, cg, c4, kk, st, dl, p, y->shape.dims[2], y->shape.dims[3], wz, flip);
-	out_line(o, "rt_qconv(pl, %lld, %lld, %lld, %lld, &sg, x1 + grp * %lld, %lld, x2 + grp * %lld, x3 + grp * %lld, %s, rs, %s, (%s *)y0 + (b * %lld + grp * %lld) * %lld, 1, %lld);",
+	out_line(o, "rt_qconv(pl, %lld, %lld, %lld, %lld, &sg, x1 + grp * %lld, %lld, x2 + grp * %lld, x3 + grp * %lld, %s, rs, %s, (%s *)y0 + b * %lld + grp * %lld, %lld, %lld);",
 		 (long long)y->shape.dims[2], (long long)y->shape.dims[3],
 		 (long long)(st[0] * PW * c4), (long long)(st[1] * c4), (long long)(nblk * kp),
 		 (long long)ng, (long long)ng, (long long)ng, wz ? wzs : "NULL", tail,
-		 cg_ctype(y->dtype), (long long)N, (long long)ng, (long long)M, (long long)M);
+		 cg_ctype(y->dtype), (long long)(N * M), (long long)(ng * (yl ? 1 : M)), ysm, ysn);
 	out_line(o, "}");
 	return 0;
 }
@@ -360,7 +652,7 @@ static int emit(Emit *e)
 /* Channels of one group rounded up to 4: a conv's k runs over channels innermost. */
 static int64_t spec_c4(const QGemmSpec *s)
 {
-	return (s->k / (s->kernel[0] * s->kernel[1]) + 3) / 4 * 4;
+	return plane_c(s->k / (s->kernel[0] * s->kernel[1]), s->kernel[1], s->dilations[1]);
 }
 
 /* Where k (ONNX order: channel, kernel row, kernel column) goes in a packed row: conv
@@ -415,7 +707,9 @@ static bool is_dw(const QGemmSpec *s)
 	return s->conv && s->group > 1 && s->group == s->n && s->k == s->kernel[0] * s->kernel[1];
 }
 
-/* The depthwise constants: w - wz as int16 [n][kh * kw] and c0 = bias. */
+/* The depthwise constants: w - wz as int16 [kh * kw][n] (tap-major, so that the
+   channels-last kernel loads a tap's weights for adjacent channels as one vector) and
+   c0 = bias. */
 static int pack_dw(Graph *g, const QGemmSpec *s, int16_t **wq, int32_t **c0)
 {
 	*wq = arena_alloc(g->arena, (size_t)(s->n * s->k) * 2);
@@ -427,7 +721,7 @@ static int pack_dw(Graph *g, const QGemmSpec *s, int16_t **wq, int32_t **c0)
 			int64_t idx = oc * s->k + k;
 			int32_t w = s->wtype == DT_UINT8 ? (int32_t)((const uint8_t *)s->w)[idx]
 							 : (int32_t)((const int8_t *)s->w)[idx];
-			(*wq)[idx] = (int16_t)(w - (int32_t)s->wz[oc]);
+			(*wq)[k * s->n + oc] = (int16_t)(w - (int32_t)s->wz[oc]);
 		}
 		(*c0)[oc] = s->bias ? s->bias[oc] : 0;
 	}

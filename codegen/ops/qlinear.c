@@ -383,6 +383,35 @@ static int avg_emit(Emit *e)
 				       i);
 		st *= w.in[i];
 	}
+	bool global = true;
+	for (int i = 0; i < w.nd; i++)
+		global = global && w.out[i] == 1 && w.pb[i] == 0 && w.k[i] == w.in[i];
+	int64_t blk = nc % 16 == 0 ? 16 : nc % 8 == 0 ? 8 : 1;
+	if (global && blk > 1) {
+		/* one window over the whole map (DS-CNN's pool): blk channels at a time, each
+		   channel's sum in the same order as below, so the channels run in vector lanes
+		   instead of one long chain of dependent float adds per channel */
+		out_line(o, "for (int64_t c0 = 0; c0 < %lld; c0 += %lld) {", (long long)nc, (long long)blk);
+		out_line(o, "float acc[%lld];", (long long)blk);
+		out_line(o, "for (int t = 0; t < %lld; t++)", (long long)blk);
+		out_line(o, "\tacc[t] = 0.0f;");
+		out_line(o, "for (int64_t p = 0; p < %lld; p++)", (long long)insz);
+		out_line(o, "for (int t = 0; t < %lld; t++) {", (long long)blk);
+		out_line(o, "const float v = %s * (float)((int32_t)x0[(c0 + t) * %lld + p] - %d);",
+			 flit(px.s, l1, sizeof l1), (long long)insz, (int)px.z);
+		out_line(o, "acc[t] += v;");
+		out_line(o, "}");
+		int shift = u8_shift(e->n, t, &px, NULL, &py); /* after x's zero point is used */
+		out_line(o, "for (int t = 0; t < %lld; t++) {", (long long)blk);
+		out_line(o, "const float avg = acc[t] / %lld.0f;", (long long)insz);
+		out_line(o, "const float q = avg / %s;", flit(py.s, l1, sizeof l1));
+		out_line(o, "const float r = nearbyintf(q + %d.0f);", (int)py.z);
+		out_line(o, "y0[c0 + t] = (%s)(rt_q_satf(r, %d, %d) - %d);", cg_ctype(t),
+			 (int)qlo(t) + shift, (int)qhi(t) + shift, shift);
+		out_line(o, "}");
+		out_line(o, "}");
+		return 0;
+	}
 	out_line(o, "int64_t yi = 0;");
 	out_line(o, "for (int64_t c = 0; c < %lld; c++) {", (long long)nc);
 	out_line(o, "const %s *xc = x0 + c * %lld;", cg_ctype(t), (long long)insz);
