@@ -43,6 +43,19 @@ static bool needs_storage(const Value *v)
 	return v->producer != IR_NONE && !v->is_output && !v->data && v->alias == IR_NONE;
 }
 
+/* True if node p (still) writes v: a value whose producer was folded away keeps a
+   stale index, and must take no room. */
+static bool produced_by(const Graph *g, uint32_t v, uint32_t p)
+{
+	if (p >= g->nnodes)
+		return false;
+	const Node *n = ir_node(g, p);
+	for (int k = 0; k < n->noutputs; k++)
+		if (n->outputs[k] == v)
+			return true;
+	return false;
+}
+
 static void make_views(Graph *g)
 {
 	for (uint32_t i = 0; i < g->nnodes; i++) {
@@ -252,7 +265,7 @@ int pass_plan_memory(Graph *g, const Options *opt, Diag *d)
 	uint32_t nb = 0;
 	for (uint32_t v = 0; v < nv; v++) {
 		const Value *val = ir_value(g, v);
-		if (!needs_storage(val))
+		if (!needs_storage(val) || !produced_by(g, v, val->producer))
 			continue;
 		int64_t size = ir_storage_bytes(val);
 		if (size < 0) {
