@@ -498,17 +498,13 @@ static void each_tile(Ctx *c, const Tiling *t, int64_t ntiles, int64_t tile_w,
 	}
 }
 
-/* Copies image n of x0 into scratch with a zero halo (only the halo is cleared);
-   leaves `xin` pointing at it. */
-static void emit_pad_copy(Ctx *c)
+void cb_emit_halo_copy(Out *o, const BlockedConv *p, int64_t bi, int64_t icb, int64_t xh,
+		       int64_t xw)
 {
-	Out *o = c->e->o;
-	const BlockedConv *p = c->p;
-	int64_t bi = c->bi, rowlen = p->iw * bi, xrow = c->xw * bi;
-	int64_t right = (c->xw - p->pl - p->iw) * bi, below = c->xh - p->pt - p->ih;
-	out_line(o, "float *xpad = (float *)scratch;");
-	out_line(o, "for (int cb = 0; cb < %lld; cb++) {", (long long)c->icb);
-	out_line(o, "float *plane = xpad + (int64_t)cb * %lld;", (long long)(c->xh * xrow));
+	int64_t rowlen = p->iw * bi, xrow = xw * bi;
+	int64_t right = (xw - p->pl - p->iw) * bi, below = xh - p->pt - p->ih;
+	out_line(o, "for (int cb = 0; cb < %lld; cb++) {", (long long)icb);
+	out_line(o, "float *plane = xpad + (int64_t)cb * %lld;", (long long)(xh * xrow));
 	if (p->pt)
 		out_line(o, "memset(plane, 0, %lld);", (long long)(p->pt * xrow * 4));
 	if (below)
@@ -519,13 +515,22 @@ static void emit_pad_copy(Ctx *c)
 	if (p->pl)
 		out_line(o, "memset(row, 0, %lld);", (long long)(p->pl * bi * 4));
 	out_line(o, "memcpy(row + %lld, x0 + (((int64_t)n * %lld + cb) * %lld + h) * %lld, %lld);",
-		 (long long)(p->pl * bi), (long long)c->icb, (long long)p->ih, (long long)rowlen,
+		 (long long)(p->pl * bi), (long long)icb, (long long)p->ih, (long long)rowlen,
 		 (long long)(rowlen * 4));
 	if (right)
 		out_line(o, "memset(row + %lld, 0, %lld);", (long long)(p->pl * bi + rowlen),
 			 (long long)(right * 4));
 	out_line(o, "}");
 	out_line(o, "}");
+}
+
+/* Copies image n of x0 into scratch with a zero halo (only the halo is cleared);
+   leaves `xin` pointing at it. */
+static void emit_pad_copy(Ctx *c)
+{
+	Out *o = c->e->o;
+	out_line(o, "float *xpad = (float *)scratch;");
+	cb_emit_halo_copy(o, c->p, c->bi, c->icb, c->xh, c->xw);
 	out_line(o, "const float *xin = xpad;");
 }
 

@@ -58,6 +58,10 @@ typedef struct BlockedConv {
 int cb_from_conv(const Graph *g, const Node *conv, int64_t b, int64_t vl, BlockedConv *p, Diag *d);
 /* Packs the [oc][ic/group][kh][kw] weights and the bias (may be NULL) into the kernel's
    order; the arrays are allocated in a. Counts are in floats. */
+/* Emits the copy of image n of x0 (bi-channel blocks, icb of them) into `xpad`, an
+   xh x xw plane per block with p's pads as a zero halo (only the halo is cleared). */
+void cb_emit_halo_copy(Out *o, const BlockedConv *p, int64_t bi, int64_t icb, int64_t xh,
+		       int64_t xw);
 float *cb_pack_weights(Arena *a, const BlockedConv *p, const float *w, int64_t *count);
 float *cb_pack_bias(Arena *a, const BlockedConv *p, const float *bias, int64_t *count);
 /* Whether the dense kernel can pool p's output (p->pool set) on the fly at no

@@ -211,30 +211,6 @@ static const char *vec_type(int64_t vl)
 	return vl == 16 ? "rt_v16" : vl == 8 ? "rt_v8" : "rt_v4";
 }
 
-static void emit_pad_copy(Out *o, const BlockedConv *p, const Wino *w)
-{
-	int64_t b = w->b, xrow = w->xw * b, rowlen = p->iw * b;
-	int64_t right = (w->xw - p->pl - p->iw) * b;
-	out_line(o, "for (int cb = 0; cb < %lld; cb++) {", (long long)w->icb);
-	out_line(o, "float *plane = xpad + (int64_t)cb * %lld;", (long long)(w->xh * xrow));
-	if (p->pt)
-		out_line(o, "memset(plane, 0, %lld);", (long long)(p->pt * xrow * 4));
-	if (w->xh > p->pt + p->ih)
-		out_line(o, "memset(plane + %lld, 0, %lld);", (long long)((p->pt + p->ih) * xrow),
-			 (long long)((w->xh - p->pt - p->ih) * xrow * 4));
-	out_line(o, "for (int h = 0; h < %lld; h++) {", (long long)p->ih);
-	out_line(o, "float *row = plane + (int64_t)(h + %lld) * %lld;", (long long)p->pt, (long long)xrow);
-	if (p->pl)
-		out_line(o, "memset(row, 0, %lld);", (long long)(p->pl * b * 4));
-	out_line(o, "memcpy(row + %lld, x0 + (((int64_t)n * %lld + cb) * %lld + h) * %lld, %lld);",
-		 (long long)(p->pl * b), (long long)w->icb, (long long)p->ih, (long long)rowlen,
-		 (long long)(rowlen * 4));
-	if (right)
-		out_line(o, "memset(row + %lld, 0, %lld);", (long long)(p->pl * b + rowlen), (long long)(right * 4));
-	out_line(o, "}");
-	out_line(o, "}");
-}
-
 /* V = B^T d B for every tile of the band and input channel block. */
 static void emit_input_transform(Out *o, const Wino *w, const char *vt)
 {
@@ -431,7 +407,7 @@ void cw_emit(Emit *e, const BlockedConv *p)
 	out_line(o, "float *xpad = (float *)scratch, *vs = xpad + %lld, *ms = vs + %lld;", (long long)nx,
 		 (long long)nv);
 	out_line(o, "for (int n = 0; n < %lld; n++) {", (long long)p->n);
-	emit_pad_copy(o, p, &w);
+	cb_emit_halo_copy(o, p, w.b, w.icb, w.xh, w.xw);
 	out_line(o, "for (int band = 0; band < %lld; band++) {", (long long)w.nb);
 	emit_input_transform(o, &w, vt);
 	emit_gemms(o, &w, vt);
