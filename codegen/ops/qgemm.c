@@ -50,6 +50,21 @@ static void attr2(const Node *n, const char *name, int64_t *v, size_t cnt)
 		v[i] = i < got ? a[i] : 0;
 }
 
+/* A conv node's window: kernel, strides, dilations and pads (absent: 0). */
+typedef struct QWin {
+	int64_t k[2], s[2], d[2], p[4];
+} QWin;
+
+static QWin win_of(const Node *n)
+{
+	QWin w;
+	attr2(n, "kernel", w.k, 2);
+	attr2(n, "strides", w.s, 2);
+	attr2(n, "dilations", w.d, 2);
+	attr2(n, "pads", w.p, 4);
+	return w;
+}
+
 /* Output extent of one conv axis. */
 static int64_t conv_out(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p0, int64_t p1)
 {
@@ -61,11 +76,8 @@ static int infer(Graph *g, Node *n, Diag *d)
 	const Value *x = op_in(g, n, 0);
 	Shape s = x->shape;
 	if (attr_i(n, "conv")) {
-		int64_t k[2], st[2], dl[2], p[4];
-		attr2(n, "kernel", k, 2);
-		attr2(n, "strides", st, 2);
-		attr2(n, "dilations", dl, 2);
-		attr2(n, "pads", p, 4);
+		const QWin win = win_of(n);
+		const int64_t *k = win.k, *st = win.s, *dl = win.d, *p = win.p;
 		if (s.rank != 4)
 			return ir_node_error(d, g, n, "input has rank %d, expected 4", s.rank);
 		s.dims[1] = attr_i(n, "n");
@@ -136,11 +148,8 @@ static int64_t dw_block(int64_t ow)
 static DwPlane dw_plane(const Graph *g, const Node *n)
 {
 	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
-	int64_t p[4], kk[2], st[2], dl[2];
-	attr2(n, "pads", p, 4);
-	attr2(n, "kernel", kk, 2);
-	attr2(n, "strides", st, 2);
-	attr2(n, "dilations", dl, 2);
+	const QWin win = win_of(n);
+	const int64_t *kk = win.k, *st = win.s, *dl = win.d, *p = win.p;
 	int64_t blk = dw_block(y->shape.dims[3]);
 	int64_t owb = (y->shape.dims[3] + blk - 1) / blk * blk;
 	int64_t pw = x->shape.dims[3] + p[1] + p[3], need = (owb - 1) * st[1] + (kk[1] - 1) * dl[1] + 1;
@@ -271,11 +280,8 @@ static int emit_dw(Emit *e)
 	const Node *n = e->n;
 	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
 	Out *o = e->o;
-	int64_t kk[2], st[2], dl[2], p[4];
-	attr2(n, "kernel", kk, 2);
-	attr2(n, "strides", st, 2);
-	attr2(n, "dilations", dl, 2);
-	attr2(n, "pads", p, 4);
+	const QWin win = win_of(n);
+	const int64_t *kk = win.k, *st = win.s, *dl = win.d, *p = win.p;
 	DwPlane d = dw_plane(g, n);
 	long long C = x->shape.dims[1], H = x->shape.dims[2], W = x->shape.dims[3];
 	long long OH = y->shape.dims[2], OW = y->shape.dims[3], RW = d.rw, HALF = d.half;
@@ -425,11 +431,8 @@ static int emit_dw_rows(Emit *e)
 	const Node *n = e->n;
 	const Value *x = op_in(g, n, 0), *y = op_outv(g, n, 0);
 	Out *o = e->o;
-	int64_t kk[2], st[2], dl[2], p[4];
-	attr2(n, "kernel", kk, 2);
-	attr2(n, "strides", st, 2);
-	attr2(n, "dilations", dl, 2);
-	attr2(n, "pads", p, 4);
+	const QWin win = win_of(n);
+	const int64_t *kk = win.k, *st = win.s, *dl = win.d, *p = win.p;
 	long long C = x->shape.dims[1], H = x->shape.dims[2], W = x->shape.dims[3];
 	long long OH = y->shape.dims[2], OW = y->shape.dims[3], L = DW_LANES;
 	long long taps = kk[0] * kk[1], WL = C < L ? L : C;
@@ -586,11 +589,8 @@ static int emit(Emit *e)
 			 (long long)N);
 		return 0;
 	}
-	int64_t kk[2], st[2], dl[2], p[4];
-	attr2(n, "kernel", kk, 2);
-	attr2(n, "strides", st, 2);
-	attr2(n, "dilations", dl, 2);
-	attr2(n, "pads", p, 4);
+	const QWin win = win_of(n);
+	const int64_t *kk = win.k, *st = win.s, *dl = win.d, *p = win.p;
 	int64_t C = x->shape.dims[1], cg = C / G, HW = x->shape.dims[2] * x->shape.dims[3];
 	int64_t c4 = cg4(g, n), PW = x->shape.dims[3] + p[1] + p[3];
 	const bool xl = x->layout == LAYOUT_NHWC, yl = y->layout == LAYOUT_NHWC;
