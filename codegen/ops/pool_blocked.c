@@ -77,6 +77,24 @@ int pb_emit_divisors(Emit *e, const Window *w, bool include_pad)
 	return 0;
 }
 
+/* The b lanes of a window's accumulator, declared and set to the pool's identity. */
+static void emit_acc_init(Out *o, bool max, int64_t b)
+{
+	out_line(o, "float acc[%lld];", (long long)b);
+	out_line(o, "for (int l = 0; l < %lld; l++) acc[l] = %s;", (long long)b,
+		 max ? "-3.40282347e+38f" : "0.0f");
+}
+
+/* One tap `xp` into the accumulator: max or sum. */
+static void emit_acc_step(Out *o, bool max, int64_t b)
+{
+	if (max)
+		out_line(o, "for (int l = 0; l < %lld; l++) acc[l] = xp[l] > acc[l] ? xp[l] : acc[l];",
+			 (long long)b);
+	else
+		out_line(o, "for (int l = 0; l < %lld; l++) acc[l] += xp[l];", (long long)b);
+}
+
 static int emit_window(Emit *e, const Value *x, int64_t b, bool max)
 {
 	const Node *n = e->n;
@@ -107,18 +125,12 @@ static int emit_window(Emit *e, const Value *x, int64_t b, bool max)
 	out_line(o, "const int kwe = (%lld - iw0 + %lld) / %lld, kwhi = kwe < %lld ? kwe : %lld;",
 		 (long long)w.in[1], (long long)(w.d[1] - 1), (long long)w.d[1], (long long)w.k[1],
 		 (long long)w.k[1]);
-	out_line(o, "float acc[%lld];", (long long)b);
-	out_line(o, "for (int l = 0; l < %lld; l++) acc[l] = %s;", (long long)b,
-		 max ? "-3.40282347e+38f" : "0.0f");
+	emit_acc_init(o, max, b);
 	out_line(o, "for (int kh = khlo; kh < khhi; kh++)");
 	out_line(o, "for (int kw = kwlo; kw < kwhi; kw++) {");
 	out_line(o, "const float *xp = xc + ((int64_t)(ih0 + kh * %lld) * %lld + iw0 + kw * %lld) * %lld;",
 		 (long long)w.d[0], (long long)w.in[1], (long long)w.d[1], (long long)b);
-	if (max)
-		out_line(o, "for (int l = 0; l < %lld; l++) acc[l] = xp[l] > acc[l] ? xp[l] : acc[l];",
-			 (long long)b);
-	else
-		out_line(o, "for (int l = 0; l < %lld; l++) acc[l] += xp[l];", (long long)b);
+	emit_acc_step(o, max, b);
 	out_line(o, "}");
 	out_line(o, "float *yp = yc + ((int64_t)oh * %lld + ow) * %lld;", (long long)w.out[1], (long long)b);
 	if (max)
@@ -146,18 +158,12 @@ void pb_emit_ring_row(Emit *e, const Window *w, bool max, int64_t b, int64_t cb,
 	out_line(o, "const int kwlo = iw0 < 0 ? -iw0 : 0;");
 	out_line(o, "const int kwe = %lld - iw0, kwhi = kwe < %lld ? kwe : %lld;", (long long)w->in[1],
 		 (long long)w->k[1], (long long)w->k[1]);
-	out_line(o, "float acc[%lld];", (long long)b);
-	out_line(o, "for (int l = 0; l < %lld; l++) acc[l] = %s;", (long long)b,
-		 max ? "-3.40282347e+38f" : "0.0f");
+	emit_acc_init(o, max, b);
 	out_line(o, "for (int r = r0; r < r1; r++)");
 	out_line(o, "for (int kw = kwlo; kw < kwhi; kw++) {");
 	out_line(o, "const float *xp = rc + ((int64_t)(r %% %lld) * %lld + iw0 + kw) * %lld;",
 		 (long long)rows, (long long)w->in[1], (long long)b);
-	if (max)
-		out_line(o, "for (int l = 0; l < %lld; l++) acc[l] = xp[l] > acc[l] ? xp[l] : acc[l];",
-			 (long long)b);
-	else
-		out_line(o, "for (int l = 0; l < %lld; l++) acc[l] += xp[l];", (long long)b);
+	emit_acc_step(o, max, b);
 	out_line(o, "}");
 	if (max)
 		out_line(o, "for (int l = 0; l < %lld; l++) yr[ow * %lld + l] = acc[l];", (long long)b,
