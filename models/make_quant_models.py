@@ -68,6 +68,15 @@ def fold_bn(nodes, params):
     return out
 
 
+def readers(nodes):
+    """tensor name -> the nodes that read it"""
+    users = {}
+    for n in nodes:
+        for i in n.input:
+            users.setdefault(i, []).append(n)
+    return users
+
+
 class Quantizer:
     def __init__(self, g, signed):
         self.g, self.signed = g, signed
@@ -129,10 +138,7 @@ class Quantizer:
 
     def run(self, nodes, params):
         self.params = params
-        users = {}
-        for n in nodes:
-            for i in n.input:
-                users.setdefault(i, []).append(n)
+        users = readers(nodes)
         float_t = lambda t: t in self.g.env and np.asarray(self.g.env[t]).dtype.kind == "f"
         quantized = set()
         for n in nodes:
@@ -193,10 +199,7 @@ class QOperator(Quantizer):
 
     def run(self, nodes, params):
         self.params = params
-        users = {}
-        for n in nodes:
-            for i in n.input:
-                users.setdefault(i, []).append(n)
+        users = readers(nodes)
         q = {}  # float tensor -> (quantized tensor, scale, zero point)
         skip = set()
         out = self.nodes
