@@ -392,6 +392,17 @@ typedef struct QEnd {
 	QParams p;
 } QEnd;
 
+/* Per-tensor scale and zero point (inputs 1 and 2) of Q/DQ node n of 8-bit type t
+   into e; false unless both are constant and the scale is one positive number. */
+static bool end_params(const Graph *g, const Node *n, DType t, QEnd *e)
+{
+	if (!read_params(g, n, 1, 2, t, &e->p) || e->p.count != 1)
+		return false;
+	e->s = n->inputs[1];
+	e->z = ir_has_in(n, 2) ? n->inputs[2] : IR_NONE;
+	return true;
+}
+
 /* v = DequantizeLinear(q, s, z), per tensor, float out: fills e. */
 static bool dq_end(const Graph *g, uint32_t v, QEnd *e)
 {
@@ -400,12 +411,9 @@ static bool dq_end(const Graph *g, uint32_t v, QEnd *e)
 		return false;
 	const Node *n = ir_node(g, dq);
 	const Value *q = op_in(g, n, 0);
-	if (!is_q8(q->dtype) || op_outv(g, n, 0)->dtype != DT_FLOAT ||
-	    !read_params(g, n, 1, 2, q->dtype, &e->p) || e->p.count != 1)
+	if (!is_q8(q->dtype) || op_outv(g, n, 0)->dtype != DT_FLOAT || !end_params(g, n, q->dtype, e))
 		return false;
 	e->q = n->inputs[0];
-	e->s = n->inputs[1];
-	e->z = ir_has_in(n, 2) ? n->inputs[2] : IR_NONE;
 	return true;
 }
 
@@ -418,12 +426,9 @@ static uint32_t q_end(const Graph *g, uint32_t v, uint32_t qn, QEnd *e)
 		return IR_NONE;
 	const Node *n = ir_node(g, c);
 	const Value *y = op_outv(g, n, 0);
-	if (op_in(g, n, 0)->dtype != DT_FLOAT || !is_q8(y->dtype) ||
-	    !read_params(g, n, 1, 2, y->dtype, &e->p) || e->p.count != 1)
+	if (op_in(g, n, 0)->dtype != DT_FLOAT || !is_q8(y->dtype) || !end_params(g, n, y->dtype, e))
 		return IR_NONE;
 	e->q = n->outputs[0];
-	e->s = n->inputs[1];
-	e->z = ir_has_in(n, 2) ? n->inputs[2] : IR_NONE;
 	return c;
 }
 
