@@ -27,7 +27,9 @@ typedef struct BigHead {
 } BigHead;
 #define BIG_HEAD 64 /* header slot, keeps the block 64-byte aligned */
 
-void *mem_big_alloc(size_t size)
+/* A zeroed block of size bytes, 64-byte aligned, backed by huge pages where the OS
+   offers them; free with mem_big_free(). */
+static void *mem_big_alloc(size_t size)
 {
 	if (size > SIZE_MAX - 2 * HUGE_PAGE)
 		return NULL;
@@ -55,7 +57,7 @@ void *mem_big_alloc(size_t size)
 	return raw + BIG_HEAD;
 }
 
-void mem_big_free(void *p)
+static void mem_big_free(void *p)
 {
 	if (!p)
 		return;

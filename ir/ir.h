@@ -36,10 +36,6 @@ bool arena_owns(const Arena *a, const void *p);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 void *arena_memdup(Arena *a, const void *p, size_t size);
 char *arena_printf(Arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A zeroed block of size bytes, 64-byte aligned, backed by huge pages where the OS
-   offers them (for big buffers outside an arena); free with mem_big_free(). */
-void *mem_big_alloc(size_t size);
-void mem_big_free(void *p);
 
 /* ---------------------------------------------------------------- diag.c */
 /* Diagnostics: library code never prints or exits; it records here and returns -1. */

@@ -186,17 +186,18 @@ static int64_t place_best(Buf *bufs, uint32_t nb, int64_t bound)
 	double budget = 4e7 / ((double)nb * nb + 1);
 	int ntrials = budget > 400 ? 400 : (int)budget;
 	int64_t best = -1;
-	int best_k = 0;
-	uint64_t rng = 0x9e3779b97f4a7c15u, best_rng = 0;
+	Buf *keep = malloc((nb + 1) * sizeof *keep); /* the best plan so far */
+	if (!keep)
+		return -1;
+	uint64_t rng = 0x9e3779b97f4a7c15u;
 	for (int k = 0; k < 2 * norders + ntrials && best != bound; k++) {
 		int64_t total;
-		uint64_t seed = rng;
 		if (k < 2 * norders) {
 			total = place(bufs, nb, orders[k / 2], k % 2);
 			if (nb > 20000)
 				k = 2 * norders + ntrials; /* one pass only */
 		} else {
-			qsort(bufs, nb, sizeof *bufs, by_size); /* same start for the redo */
+			qsort(bufs, nb, sizeof *bufs, by_size); /* each trial shuffles the same start */
 			for (uint32_t i = 0; i < nb; i++) {
 				rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
 				bufs[i].key = rng;
@@ -205,22 +206,12 @@ static int64_t place_best(Buf *bufs, uint32_t nb, int64_t bound)
 		}
 		if (total >= 0 && (best < 0 || total < best)) {
 			best = total;
-			best_k = k;
-			best_rng = seed;
+			memcpy(keep, bufs, nb * sizeof *bufs);
 		}
 	}
-	/* redo the winner (bufs hold the last plan tried) */
-	if (best_k < 2 * norders) {
-		best = place(bufs, nb, orders[best_k / 2], best_k % 2);
-	} else {
-		qsort(bufs, nb, sizeof *bufs, by_size);
-		rng = best_rng;
-		for (uint32_t i = 0; i < nb; i++) {
-			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-			bufs[i].key = rng;
-		}
-		best = place(bufs, nb, by_key, best_k % 2);
-	}
+	if (best >= 0)
+		memcpy(bufs, keep, nb * sizeof *bufs);
+	free(keep);
 	return best;
 }
 
