@@ -40,7 +40,7 @@ static void *mem_big_alloc(size_t size)
 		void *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (base != MAP_FAILED) {
 			uintptr_t p = ((uintptr_t)base + BIG_HEAD + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-			madvise((void *)(p - BIG_HEAD), size + BIG_HEAD, MADV_HUGEPAGE);
+			madvise(base, len, MADV_HUGEPAGE); /* start must be page-aligned */
 			BigHead *h = (BigHead *)(p - BIG_HEAD);
 			h->base = base;
 			h->len = len;
