@@ -403,6 +403,80 @@ static void test_weights_file_matches_embedded_and_detects_corruption(void **sta
 	free(dir);
 }
 
+/* Embedded weights are string literals with the shortest escapes: every pair of bytes
+   and every trigraph spelling must come back exactly. The same model with its
+   weights in a .bin file must compute bit-identical outputs. */
+static void test_embedded_weights_keep_every_byte_sequence(void **state)
+{
+	(void)state;
+	const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+	static const char tail[] = "?\?=?\?/?\?(?\?)?\?'?\?<?\?!?\?>?\?-?\"\\\"\\\\7\0" "0\1" "8\77" "7\100";
+	enum { PAIRS = 256 * 256 * 2, N = (PAIRS + sizeof tail + 3) / 4 };
+	static unsigned char bytes[N * 4];
+	for (int i = 0; i < 256 * 256; i++) {
+		bytes[2 * i] = (unsigned char)(i >> 8);
+		bytes[2 * i + 1] = (unsigned char)i;
+	}
+	memcpy(bytes + PAIRS, tail, sizeof tail);
+	float *w = malloc(sizeof bytes);
+	memcpy(w, bytes, sizeof bytes);
+	char *dir = test_tmpdir();
+	char *model = path_in(dir, "m.onnx");
+	char shape[32];
+	snprintf(shape, sizeof shape, "%d", (int)N);
+	int64_t dims[1] = {N};
+	ModelBuilder *mb = mb_new(8, 13);
+	mb_input(mb, "x", DT_FLOAT, shape);
+	mb_init_f32(mb, "w", dims, 1, w);
+	mb_node(mb, "Mul", "mul", "x,w", "y");
+	mb_output(mb, "y", DT_FLOAT, shape);
+	mb_write(mb, model);
+	mb_free(mb);
+	free(w);
+	char *emb = path_in(dir, "emb.c"), *fil = path_in(dir, "fil.c"), *bin = path_in(dir, "fil.bin");
+	char *out;
+	assert_int_equal(test_run_cnnc(&out, model, "-o", emb, NULL), 0);
+	free(out);
+	assert_int_equal(test_run_cnnc(&out, model, "-o", fil, "--weights=file", NULL), 0);
+	free(out);
+	char *main_c = path_in(dir, "main.c");
+	const char *prog =
+		"#define _POSIX_C_SOURCE 200112L\n"
+		"#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+		"#include \"emb.h\"\n#include \"fil.h\"\n"
+		"int main(int argc, char **argv) {\n"
+		"  static unsigned char ws[emb_WORKSPACE_SIZE + fil_WORKSPACE_SIZE + 64];\n"
+		"  static float x[emb_INPUT_0_SIZE], y0[emb_INPUT_0_SIZE], y1[emb_INPUT_0_SIZE];\n"
+		"  const void *in[1] = {x}; void *o0[1] = {y0}, *o1[1] = {y1};\n"
+		"  unsigned char *w = NULL; FILE *f = fopen(argv[1], \"rb\"); long n, i;\n"
+		"  if (argc != 2 || !f || posix_memalign((void **)&w, 64, fil_WEIGHTS_SIZE)) return 10;\n"
+		"  n = (long)fread(w, 1, fil_WEIGHTS_SIZE, f); fclose(f);\n"
+		"  for (i = 0; i < (long)emb_INPUT_0_SIZE; i++) x[i] = 1.0f;\n"
+		"  if (emb_run(in, o0, ws) || fil_run_with_weights(w, (size_t)n, in, o1, ws)) return 13;\n"
+		"  free(w);\n"
+		"  return memcmp(y0, y1, sizeof y0) != 0 ? 14 : 0;\n"
+		"}\n";
+	test_write(main_c, prog, strlen(prog));
+	char cmd[4096], *exe = path_in(dir, "prog");
+	snprintf(cmd, sizeof cmd, "%s -std=c99 -Wall -Wextra -Werror -o %s %s %s %s -lm && %s %s", cc,
+		 exe, main_c, emb, fil, exe, bin);
+	assert_int_equal(system(cmd), 0);
+	const char *files[] = {"m.onnx", "emb.c", "emb.h", "fil.c", "fil.h", "fil.bin", "main.c", "prog"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char *p = path_in(dir, files[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+	free(model);
+	free(emb);
+	free(fil);
+	free(bin);
+	free(main_c);
+	free(exe);
+	free(dir);
+}
+
 /* Conv 3x3 -> Relu -> MaxPool 3x3/2: -v says the pool went into the conv (and a
    plain compile says nothing); --summary widens the receptive field by the pool. */
 static void test_fused_conv_pool_is_reported(void **state)
@@ -463,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_fused_conv_pool_is_reported),
 		cmocka_unit_test(test_outputs_and_cut_choose_the_returned_tensors),
 		cmocka_unit_test(test_weights_file_matches_embedded_and_detects_corruption),
+		cmocka_unit_test(test_embedded_weights_keep_every_byte_sequence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
