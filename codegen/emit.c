@@ -56,57 +56,48 @@ static uint32_t fnv1a(const unsigned char *p, size_t n)
 
 /* ------------------------------------------------------------ constants */
 
-/* Writes n bytes as C string literal text, 96 source bytes a line. Printable
+/* Writes n bytes as C string literal text, about 96 source bytes a line. Printable
    characters stand for themselves; '"' and '\\' get a backslash; a '?' after a '?'
    is escaped (no trigraph can form); the rest are octal escapes of 1 to 3 digits,
-   the shortest one the next character does not extend. Hand-rolled and
-   table-driven: this is most of a big model's text. */
+   the shortest one the next character does not extend. Each byte's spelling comes
+   from a table indexed by the byte and its two neighbours' classes, without a
+   branch: this loop writes most of a big model's text. */
 static void emit_bytes(Out *o, const unsigned char *p, int64_t n)
 {
-	char spell[256][4];
-	unsigned char len[256];   /* spelling's length when nothing can extend it */
-	unsigned char octal[256]; /* 1: an octal escape, which a following digit 0-7 extends */
-	for (int c = 0; c < 256; c++) {
-		octal[c] = 0;
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			spell[c][0] = (char)c;
-			len[c] = 1;
-		} else if (c == '"' || c == '\\') {
-			spell[c][0] = '\\';
-			spell[c][1] = (char)c;
-			len[c] = 2;
-		} else {
-			spell[c][0] = '\\';
-			spell[c][1] = (char)('0' + (c >> 6));
-			spell[c][2] = (char)('0' + ((c >> 3) & 7));
-			spell[c][3] = (char)('0' + (c & 7));
-			len[c] = 4;
-			octal[c] = 1;
-		}
-	}
-	char line[4 * 96 + 16];
+	/* spell[q][d][c]: byte c after a '?' (q) and before a digit 0-7 (d) */
+	char spell[2][2][256][4];
+	unsigned char len[2][2][256];
+	for (int q = 0; q < 2; q++)
+		for (int d = 0; d < 2; d++)
+			for (int c = 0; c < 256; c++) {
+				char *s = spell[q][d][c];
+				int k = 0;
+				if (c == '"' || c == '\\' || (c == '?' && q)) {
+					s[k++] = '\\';
+					s[k++] = (char)c;
+				} else if (c >= 0x20 && c < 0x7f) {
+					s[k++] = (char)c;
+				} else {
+					s[k++] = '\\';
+					if (d || c >= 64)
+						s[k++] = (char)('0' + (c >> 6));
+					if (d || c >= 8)
+						s[k++] = (char)('0' + ((c >> 3) & 7));
+					s[k++] = (char)('0' + (c & 7));
+				}
+				len[q][d][c] = (unsigned char)k;
+			}
+	char line[96 + 8];
 	int64_t i = 0;
 	do {
 		int k = 0;
 		line[k++] = '\t';
 		line[k++] = '"';
-		for (int end = k + 96; i < n && k < end; i++) {
-			unsigned char c = p[i];
-			if (octal[c]) {
-				/* drop leading zero digits unless the next source character is a
-				   digit 0-7, which would become part of the escape */
-				unsigned char next = i + 1 < n ? p[i + 1] : 0;
-				int skip = next >= '0' && next <= '7' ? 0 : c < 8 ? 2 : c < 64 ? 1 : 0;
-				line[k] = '\\';
-				memcpy(line + k + 1, spell[c] + 1 + skip, 3);
-				k += 4 - skip;
-			} else if (c == '?' && i > 0 && p[i - 1] == '?') {
-				line[k++] = '\\';
-				line[k++] = '?';
-			} else {
-				memcpy(line + k, spell[c], 4);
-				k += len[c];
-			}
+		for (; i < n && k < 96; i++) {
+			unsigned char c = p[i], next = i + 1 < n ? p[i + 1] : 0;
+			int q = i > 0 && p[i - 1] == '?', d = next >= '0' && next <= '7';
+			memcpy(line + k, spell[q][d][c], 4);
+			k += len[q][d][c];
 		}
 		line[k++] = '"';
 		if (i < n)
