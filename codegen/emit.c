@@ -87,22 +87,31 @@ static void emit_bytes(Out *o, const unsigned char *p, int64_t n)
 				}
 				len[q][d][c] = (unsigned char)k;
 			}
-	char line[96 + 8];
+	/* blocks of lines written in place, each spilled to the file before the next,
+	   so the buffer stays small while a 30 MB literal goes out */
+	enum { LINES = 512, LINE_MAX = 96 + 8 };
 	int64_t i = 0;
 	do {
-		int k = 0;
-		line[k++] = '\t';
-		line[k++] = '"';
-		for (; i < n && k < 96; i++) {
-			unsigned char c = p[i], next = i + 1 < n ? p[i + 1] : 0;
-			int q = i > 0 && p[i - 1] == '?', d = next >= '0' && next <= '7';
-			memcpy(line + k, spell[q][d][c], 4);
-			k += len[q][d][c];
+		char *line = out_claim(o, LINES * LINE_MAX);
+		if (!line)
+			return;
+		size_t k = 0;
+		for (int l = 0; l < LINES && (l == 0 || i < n); l++) {
+			size_t end = k + 96;
+			line[k++] = '\t';
+			line[k++] = '"';
+			for (; i < n && k < end; i++) {
+				unsigned char c = p[i], next = i + 1 < n ? p[i + 1] : 0;
+				int q = i > 0 && p[i - 1] == '?', d = next >= '0' && next <= '7';
+				memcpy(line + k, spell[q][d][c], 4);
+				k += len[q][d][c];
+			}
+			line[k++] = '"';
+			if (i < n)
+				line[k++] = '\n';
 		}
-		line[k++] = '"';
-		if (i < n)
-			line[k++] = '\n';
-		out_write(o, line, (size_t)k);
+		out_commit(o, k);
+		out_spill(o);
 	} while (i < n);
 }
 

@@ -50,6 +50,17 @@ void out_reserve(Out *o, size_t extra)
 	reserve(o, extra);
 }
 
+char *out_claim(Out *o, size_t n)
+{
+	return reserve(o, n) ? o->buf + o->len : NULL;
+}
+
+void out_commit(Out *o, size_t k)
+{
+	o->len += k;
+	o->buf[o->len] = 0;
+}
+
 void out_write(Out *o, const char *s, size_t n)
 {
 	if (!reserve(o, n))

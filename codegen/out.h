@@ -27,6 +27,10 @@ void out_free(Out *o);
 void out_printf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void out_vprintf(Out *o, const char *fmt, va_list ap);
 void out_write(Out *o, const char *s, size_t n);
+/* Room for n more bytes written in place: where they go, or NULL when memory ran
+   out; out_commit(o, k) then appends the k <= n bytes written there. */
+char *out_claim(Out *o, size_t n);
+void out_commit(Out *o, size_t k);
 /* With a sink, writes the buffered text to it once it is large and empties the
    buffer (for the megabytes of constants of a big model); call only between lines. */
 void out_spill(Out *o);
