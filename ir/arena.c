@@ -144,6 +144,24 @@ void arena_free(Arena *a)
 	free(a);
 }
 
+/* Keeps the newest chunk of c's chain, cleared up to what was used; frees the rest. */
+static Chunk *keep_first(Chunk *c)
+{
+	if (!c)
+		return NULL;
+	free_chain(c->next);
+	c->next = NULL;
+	memset(c->mem, 0, c->used);
+	c->used = 0;
+	return c;
+}
+
+void arena_reset(Arena *a)
+{
+	a->head = keep_first(a->head);
+	a->big = keep_first(a->big);
+}
+
 /* size bytes (at most CHUNK_SIZE / 4) at a multiple of align from the current chunk */
 static void *small_alloc(Arena *a, size_t size, size_t align)
 {
@@ -157,7 +175,7 @@ static void *small_alloc(Arena *a, size_t size, size_t align)
 		at = 0;
 	}
 	a->head->used = at + size;
-	return a->head->mem + at; /* chunks start zeroed and are never reused */
+	return a->head->mem + at; /* chunks start zeroed; arena_reset clears what it reuses */
 }
 
 void *arena_alloc_small(Arena *a, size_t size)

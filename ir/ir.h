@@ -26,6 +26,9 @@
 typedef struct Arena Arena;
 Arena *arena_new(void);
 void arena_free(Arena *a);
+/* Forgets every allocation but keeps (cleared) the newest blocks for the next ones:
+   a scratch arena reused across many short-lived allocations. */
+void arena_reset(Arena *a);
 /* Returns zeroed memory aligned to 64 bytes, owned by the arena; NULL only when out of memory. */
 void *arena_alloc(Arena *a, size_t size);
 /* Zeroed memory aligned to 16 bytes, for many small pieces (parsed protobuf). */

@@ -23,27 +23,25 @@
    (uses[w] == 1) and they fit, so a big model's weights are not copied once more
    (the packing goes through a scratch arena whose pages the next Conv reuses);
    otherwise into new memory of the graph. */
-static float *pack_weights(Graph *g, const BlockedConv *p, uint32_t w, const int *uses,
-			   int64_t *count)
+static float *pack_weights(Graph *g, Arena *tmp, const BlockedConv *p, uint32_t w,
+			   const int *uses, int64_t *count)
 {
 	Value *wv = ir_value(g, w);
-	Arena *tmp = arena_new();
-	float *pw = tmp ? cb_pack_weights(tmp, p, wv->data, count) : NULL;
-	if (!pw) {
-		arena_free(tmp);
+	arena_reset(tmp);
+	float *pw = cb_pack_weights(tmp, p, wv->data, count);
+	if (!pw)
 		return NULL;
-	}
 	size_t bytes = (size_t)*count * sizeof(float);
 	bool reuse = uses && uses[w] == 1 && bytes <= (size_t)ir_bytes(wv) &&
 		     arena_owns(g->arena, wv->data);
 	float *out = reuse ? wv->data : arena_alloc(g->arena, bytes);
 	if (out)
 		memcpy(out, pw, bytes);
-	arena_free(tmp);
 	return out;
 }
 
-static int fuse_one(Graph *g, uint32_t id, const Options *opt, const int *uses, Diag *d)
+static int fuse_one(Graph *g, uint32_t id, const Options *opt, const int *uses, Arena *tmp,
+		    Diag *d)
 {
 	int64_t vl = opt ? opt->vector_width : 0;
 	int64_t b = vl ? vl : 8;
@@ -95,7 +93,7 @@ static int fuse_one(Graph *g, uint32_t id, const Options *opt, const int *uses, 
 	p.winograd = cw_choose(&p, opt ? opt->winograd : CW_AUTO);
 	const Value *bv = bias != IR_NONE ? ir_value(g, bias) : NULL;
 	int64_t nw, nb;
-	float *pw = pack_weights(g, &p, w, uses, &nw);
+	float *pw = pack_weights(g, tmp, &p, w, uses, &nw);
 	float *pb = cb_pack_bias(g->arena, &p, bv ? bv->data : NULL, &nb);
 	if (!pw || !pb)
 		return diag_error(d, "out of memory");
@@ -143,10 +141,12 @@ int pass_fuse_conv(Graph *g, const Options *opt, Diag *d)
 		for (int k = 0; k < g->noutputs; k++)
 			uses[g->outputs[k]]++;
 	}
-	int rc = 0;
+	Arena *tmp = arena_new(); /* packing scratch, reused by every Conv */
+	int rc = tmp ? 0 : diag_error(d, "out of memory");
 	for (uint32_t i = 0; i < g->nnodes && rc == 0; i++)
-		if (ir_node(g, i)->op == OP_CONV && fuse_one(g, i, opt, uses, d) < 0)
+		if (ir_node(g, i)->op == OP_CONV && fuse_one(g, i, opt, uses, tmp, d) < 0)
 			rc = -1;
+	arena_free(tmp);
 	free(uses);
 	if (rc == 0)
 		ir_compact(g);

@@ -157,6 +157,27 @@ static void test_arena_allocations_are_aligned_and_zeroed(void **state)
 	arena_free(a);
 }
 
+/* arena_reset keeps the newest small and big blocks: the next allocations reuse their
+   memory, zeroed again, and memory from before the reset is not "owned" twice. */
+static void test_arena_reset_reuses_blocks_zeroed(void **state)
+{
+	(void)state;
+	Arena *a = arena_new();
+	unsigned char *big = arena_alloc(a, (size_t)8 << 20), *small = arena_alloc(a, 100);
+	memset(big, 0xab, (size_t)8 << 20);
+	memset(small, 0xcd, 100);
+	arena_reset(a);
+	unsigned char *big2 = arena_alloc(a, (size_t)4 << 20), *small2 = arena_alloc(a, 100);
+	assert_ptr_equal(big2, big);
+	assert_ptr_equal(small2, small);
+	for (size_t i = 0; i < ((size_t)4 << 20); i += 4093)
+		assert_int_equal(big2[i], 0);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(small2[i], 0);
+	assert_true(arena_owns(a, big2));
+	arena_free(a);
+}
+
 static void test_find_value_after_many_additions(void **state)
 {
 	(void)state;
@@ -184,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_verify_rejects_two_producers),
 		cmocka_unit_test(test_print_is_stable_text),
 		cmocka_unit_test(test_arena_allocations_are_aligned_and_zeroed),
+		cmocka_unit_test(test_arena_reset_reuses_blocks_zeroed),
 		cmocka_unit_test(test_find_value_after_many_additions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
