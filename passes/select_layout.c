@@ -178,12 +178,33 @@ static void plain_outputs(Graph *g)
 
 /* Channels-last int8 activations between integer convolutions: a QConvGemm conv's
    output (4-D, batch 1, 8-bit, not a graph output) whose every reader is a QConvGemm
-   conv reading it as x becomes LAYOUT_NHWC. The kernels transpose at the boundaries
+   conv or a whole-map quantized average pool reading it as x becomes LAYOUT_NHWC. The kernels transpose at the boundaries
    (an NCHW input into their channels-last plane, an NCHW output from their tiles), so
    no Reorder is needed. */
 static bool qconv_node(const Node *n)
 {
 	return n->op == OP_QCONVGEMM && ir_attr_int(n, "conv", 0);
+}
+
+/* A QLinearAveragePool or QLinearGlobalAveragePool whose one window is the whole map of
+   its 4-D input (DS-CNN's pool): its kernel sums each channel over the pixels in the
+   same order in either layout, so it reads a channels-last x too. */
+static bool global_qpool(const Graph *g, const Node *n)
+{
+	if (n->op == OP_QLINEARGLOBALAVERAGEPOOL)
+		return !ir_attr_int(n, "channels_last", 0);
+	if (n->op != OP_QLINEARAVERAGEPOOL || ir_attr_int(n, "channels_last", 0))
+		return false;
+	const Value *x = ir_value(g, n->inputs[0]), *y = ir_value(g, n->outputs[0]);
+	const int64_t *k, *p;
+	size_t nk = ir_attr_ints(n, "kernel_shape", &k), np = ir_attr_ints(n, "pads", &p);
+	if (x->shape.rank != 4 || nk != 2 || y->shape.dims[2] != 1 || y->shape.dims[3] != 1 ||
+	    k[0] != x->shape.dims[2] || k[1] != x->shape.dims[3])
+		return false;
+	for (size_t i = 0; i < np; i++)
+		if (p[i])
+			return false;
+	return true;
 }
 
 static void select_nhwc(Graph *g)
@@ -201,7 +222,7 @@ static void select_nhwc(Graph *g)
 		bool ok = nc > 0 && nc <= 64;
 		for (int k = 0; ok && k < nc; k++) {
 			const Node *r = ir_node(g, cons[k]);
-			ok = qconv_node(r) && r->inputs[0] == n->outputs[0];
+			ok = (qconv_node(r) || global_qpool(g, r)) && r->inputs[0] == n->outputs[0];
 			for (int j = 1; ok && j < r->ninputs; j++)
 				ok = r->inputs[j] != n->outputs[0];
 		}
@@ -230,6 +251,8 @@ int pass_select_layout(Graph *g, const Options *opt, Diag *d)
 		Node *n = ir_node(g, i);
 		if (n->op == OP_REORDER || n->op == OP_QCONVGEMM)
 			continue; /* QConvGemm: 8-bit, plain or LAYOUT_NHWC, never blocked */
+		if (global_qpool(g, n) && op_in(g, n, 0)->layout == LAYOUT_NHWC)
+			continue; /* select_nhwc chose it; the pool's output stays plain */
 		if (n->op == OP_FUSEDCONV) {
 			int b = ir_value(g, n->outputs[0])->layout;
 			bool plain = ir_attr_int(n, "plain_input", 0) != 0;

@@ -584,4 +584,98 @@ RT_FN void rt_qpw(const uint8_t *x, int flip, int64_t M, int64_t C, int64_t c4, 
 #endif
 }
 
+#ifdef RT_QGEMM_VNNI
+/* The window of a channels-last depthwise conv with stride 1 along w (RtQDw), and
+   rt_qdw_vnni's tables, packed by cnnc (codegen/ops/qgemm.c):
+   - w: [kh][ng = (kw + 3) / 4][nph][4 vectors][16 lanes][4 taps] int8, tap j = 4 g + t
+     of kernel row i for the channel of the lane (0 past kw);
+   - c0, mult: [nph][4 vectors][16 lanes], the bias less xz * (sum of the channel's
+     taps), and the requantizing multiplier.
+   A chunk is 64 adjacent bytes f of an output row (f = ow * C + c); nph = C / 64
+   phases (C % 64 == 0) or 1 (64 % C == 0). Vector k, lane 4 L + m holds byte
+   16 L + 4 k + m of the chunk: the order vpunpck{l,h}bw then vpunpck{l,h}wd leave 4
+   taps' bytes in, and vpackssdw then vpack{us,ss}wb undo. */
+typedef struct RtQDw {
+	int64_t H, W, C, OH, OW, kh, kw, sh, dh, dw, ph, pw;
+} RtQDw;
+
+/* Depthwise conv: per chunk and kernel row, each group of 4 taps is 4 loads of the
+   input row (bytes outside x read as xz: masked loads), interleaved into one int32 lane
+   per byte, and 4 vpdpbusd with that row's weights. Padding taps add xz * w, which c0
+   has taken off, so the sums are those of (x - xz) * w, wrapping like the plain C. */
+/* always inlined: the window's constants then unroll its loops */
+static inline __attribute__((always_inline, unused)) void rt_qdw_vnni(const uint8_t *x, int flip, int xz, const RtQDw *d, const int8_t *w,
+		       const int32_t *c0, const float *mult, int32_t yz, int32_t lo, int32_t hi,
+		       int ysigned, uint8_t *y)
+{
+	const int64_t C = d->C, rowb = d->W * C, n = d->OW * C, ng = (d->kw + 3) / 4;
+	const int64_t nph = C >= 64 ? C / 64 : 1;
+	const __m512i xzv = _mm512_set1_epi8((char)(uint8_t)(xz ^ flip));
+	const __m512i fl = _mm512_set1_epi8((char)(uint8_t)flip);
+	const __m512 flo = _mm512_set1_ps((float)(lo - yz)), fhi = _mm512_set1_ps((float)(hi - yz));
+	const __m512i yzv = _mm512_set1_epi32(yz);
+	for (int64_t oh = 0; oh < d->OH; oh++) {
+		uint8_t *yr = y + oh * n;
+		int64_t ph = 0; /* f0 % C / 64 when C >= 64, else 0 */
+		for (int64_t f0 = 0; f0 < n; f0 += 64, ph = ph + 1 == nph ? 0 : ph + 1) {
+			__m512i acc[4];
+			for (int k = 0; k < 4; k++)
+				acc[k] = _mm512_loadu_si512((const void *)(c0 + ph * 64 + k * 16));
+			for (int64_t i = 0; i < d->kh; i++) {
+				const int64_t ih = oh * d->sh - d->ph + i * d->dh;
+				const int in = ih >= 0 && ih < d->H;
+				const uintptr_t xr = (uintptr_t)(x + (in ? ih : 0) * rowb);
+				for (int64_t g = 0; g < ng; g++) {
+					__m512i t[4];
+					for (int jj = 0; jj < 4; jj++) {
+						const int64_t j = g * 4 + jj;
+						if (j >= d->kw) {
+							t[jj] = _mm512_setzero_si512();
+							continue;
+						}
+						if (!in) {
+							t[jj] = _mm512_xor_si512(xzv, fl);
+							continue;
+						}
+						const int64_t s0 = f0 + (j * d->dw - d->pw) * C;
+						const int64_t lo8 = s0 < 0 ? -s0 : 0, hi8 = rowb - s0 < 64 ? rowb - s0 : 64;
+						__m512i v;
+						if (lo8 == 0 && hi8 == 64) {
+							v = _mm512_loadu_si512((const void *)(xr + (uintptr_t)s0));
+						} else if (lo8 >= hi8) {
+							v = xzv;
+						} else {
+							const __mmask64 m = (hi8 == 64 ? ~(__mmask64)0 : ((__mmask64)1 << hi8) - 1) &
+									    ~(((__mmask64)1 << lo8) - 1);
+							v = _mm512_mask_loadu_epi8(xzv, m, (const void *)(xr + (uintptr_t)s0));
+						}
+						t[jj] = _mm512_xor_si512(v, fl);
+					}
+					const __m512i ab0 = _mm512_unpacklo_epi8(t[0], t[1]), ab1 = _mm512_unpackhi_epi8(t[0], t[1]);
+					const __m512i cd0 = _mm512_unpacklo_epi8(t[2], t[3]), cd1 = _mm512_unpackhi_epi8(t[2], t[3]);
+					const __m512i v4[4] = {_mm512_unpacklo_epi16(ab0, cd0), _mm512_unpackhi_epi16(ab0, cd0),
+							       _mm512_unpacklo_epi16(ab1, cd1), _mm512_unpackhi_epi16(ab1, cd1)};
+					const int8_t *wg = w + ((i * ng + g) * nph + ph) * 256;
+					for (int k = 0; k < 4; k++)
+						acc[k] = _mm512_dpbusd_epi32(acc[k], v4[k],
+									     _mm512_loadu_si512((const void *)(wg + k * 64)));
+				}
+			}
+			__m512i r[4];
+			for (int k = 0; k < 4; k++) {
+				__m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[k]),
+							 _mm512_loadu_ps(mult + ph * 64 + k * 16));
+				f = _mm512_min_ps(_mm512_max_ps(f, flo), fhi);
+				f = _mm512_roundscale_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+				r[k] = _mm512_add_epi32(_mm512_cvtps_epi32(f), yzv);
+			}
+			const __m512i p01 = _mm512_packs_epi32(r[0], r[1]), p23 = _mm512_packs_epi32(r[2], r[3]);
+			const __m512i q = ysigned ? _mm512_packs_epi16(p01, p23) : _mm512_packus_epi16(p01, p23);
+			const int64_t nb = n - f0 < 64 ? n - f0 : 64;
+			_mm512_mask_storeu_epi8((void *)(yr + f0), nb == 64 ? ~(__mmask64)0 : ((__mmask64)1 << nb) - 1, q);
+		}
+	}
+}
+#endif
+
 #endif

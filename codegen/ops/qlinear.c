@@ -303,6 +303,20 @@ static int gap_emit(Emit *e)
 	int64_t nc = x->shape.dims[0] * x->shape.dims[1], hw = ir_numel(x) / (nc ? nc : 1);
 	float scale = py.s * (float)hw;
 	scale = px.s / scale;
+	if (x->layout == LAYOUT_NHWC) {
+		/* channels-last (select_layout, batch 1): the same integer sums, pixel by pixel */
+		out_line(e->o, "int32_t acc[%lld];", (long long)nc);
+		out_line(e->o, "for (int64_t c = 0; c < %lld; c++)", (long long)nc);
+		out_line(e->o, "\tacc[c] = %lld;", -(long long)px.z * (long long)hw);
+		out_line(e->o, "for (int64_t i = 0; i < %lld; i++)", (long long)hw);
+		out_line(e->o, "for (int64_t c = 0; c < %lld; c++)", (long long)nc);
+		out_line(e->o, "\tacc[c] += x0[i * %lld + c];", (long long)nc);
+		out_line(e->o, "for (int64_t c = 0; c < %lld; c++) {", (long long)nc);
+		out_line(e->o, "const float t = (float)acc[c] * %s;", flit(scale, l1, sizeof l1));
+		store_q(e->o, "y0[c]", t, "t", py.z);
+		out_line(e->o, "}");
+		return 0;
+	}
 	out_line(e->o, "for (int64_t c = 0; c < %lld; c++) {", (long long)nc);
 	out_line(e->o, "const %s *xc = x0 + c * %lld;", cg_ctype(t), (long long)hw);
 	out_line(e->o, "int32_t acc = %lld;", -(long long)px.z * (long long)hw);
@@ -387,6 +401,11 @@ static int avg_emit(Emit *e)
 	for (int i = 0; i < w.nd; i++)
 		global = global && w.out[i] == 1 && w.pb[i] == 0 && w.k[i] == w.in[i];
 	int64_t blk = nc % 16 == 0 ? 16 : nc % 8 == 0 ? 8 : 1;
+	const bool nhwc = x->layout == LAYOUT_NHWC;
+	if (nhwc && !global)
+		return -1; /* select_layout makes only whole-map pools' inputs channels-last */
+	if (nhwc)
+		blk = nc; /* channels-last (select_layout, batch 1): all channels in lanes */
 	if (global && blk > 1) {
 		/* one window over the whole map (DS-CNN's pool): blk channels at a time, each
 		   channel's sum in the same order as below, so the channels run in vector lanes
@@ -397,8 +416,12 @@ static int avg_emit(Emit *e)
 		out_line(o, "\tacc[t] = 0.0f;");
 		out_line(o, "for (int64_t p = 0; p < %lld; p++)", (long long)insz);
 		out_line(o, "for (int t = 0; t < %lld; t++) {", (long long)blk);
-		out_line(o, "const float v = %s * (float)((int32_t)x0[(c0 + t) * %lld + p] - %d);",
-			 flit(px.s, l1, sizeof l1), (long long)insz, (int)px.z);
+		if (nhwc)
+			out_line(o, "const float v = %s * (float)((int32_t)x0[p * %lld + c0 + t] - %d);",
+				 flit(px.s, l1, sizeof l1), (long long)nc, (int)px.z);
+		else
+			out_line(o, "const float v = %s * (float)((int32_t)x0[(c0 + t) * %lld + p] - %d);",
+				 flit(px.s, l1, sizeof l1), (long long)insz, (int)px.z);
 		out_line(o, "acc[t] += v;");
 		out_line(o, "}");
 		int shift = u8_shift(e->n, t, &px, NULL, &py); /* after x's zero point is used */
