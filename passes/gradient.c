@@ -143,6 +143,35 @@ static DType dtype_of(const Ctx *c, uint32_t v)
 	return ir_value(c->g, v)->dtype;
 }
 
+/* True if v is a constant of ones (the seed, or what folding made of it). */
+static bool ones(const Ctx *c, uint32_t v)
+{
+	const Value *x = ir_value(c->g, v);
+	int64_t n = ir_numel(x);
+	if (!x->data || x->vtype != VT_TENSOR || n > 4096)
+		return false;
+	for (int64_t i = 0; i < n; i++)
+		if (dtype_get_f64(x->dtype, x->data, i) != 1)
+			return false;
+	return true;
+}
+
+/* a * b, or the other operand when one is ones and does not widen the product
+   (y's seed times a factor is the factor). */
+static uint32_t mul(Ctx *c, uint32_t a, uint32_t b)
+{
+	if (a == IR_NONE || b == IR_NONE)
+		return IR_NONE;
+	Shape sa = shape_of(c, a), sb = shape_of(c, b), s;
+	if (shape_broadcast(&sa, &sb, &s) == 0) {
+		if (ones(c, a) && shape_equal(&s, &sb))
+			return b;
+		if (ones(c, b) && shape_equal(&s, &sa))
+			return a;
+	}
+	return op2(c, OP_MUL, a, b);
+}
+
 static uint32_t reshape_to(Ctx *c, uint32_t v, const Shape *s)
 {
 	if (v == IR_NONE)
@@ -255,9 +284,9 @@ static int back_gemm(Ctx *c, const Node *n, uint32_t gy)
 	DType dt = dtype_of(c, gy);
 	uint32_t ga = gy, gc = gy;
 	if (alpha != 1)
-		ga = op2(c, OP_MUL, gy, scalar(c, dt, alpha));
+		ga = mul(c, gy, scalar(c, dt, alpha));
 	if (beta != 1)
-		gc = op2(c, OP_MUL, gy, scalar(c, dt, beta));
+		gc = mul(c, gy, scalar(c, dt, beta));
 	if (wants(c, n, 0)) {
 		uint32_t v = ta ? op2(c, OP_MATMUL, tb ? swap_last(c, b) : b, swap_last(c, ga))
 				: op2(c, OP_MATMUL, ga, tb ? b : swap_last(c, b));
@@ -311,7 +340,7 @@ static int back_reduce(Ctx *c, const Node *n, uint32_t gy)
 		}
 	uint32_t v = reshape_to(c, gy, &keep);
 	if (n->op == OP_REDUCEMEAN && count > 1)
-		v = op2(c, OP_MUL, v, scalar(c, dtype_of(c, gy), 1.0 / (double)count));
+		v = mul(c, v, scalar(c, dtype_of(c, gy), 1.0 / (double)count));
 	return give(c, n, 0, op2(c, OP_EXPAND, v, ints(c, sa.dims, sa.rank)));
 }
 
@@ -339,13 +368,13 @@ static int backward(Ctx *c, uint32_t nid)
 			return -1;
 		return wants(c, n, 1) ? give(c, n, 1, op1(c, OP_NEG, gy)) : 0;
 	case OP_MUL:
-		if (wants(c, n, 0) && give(c, n, 0, op2(c, OP_MUL, gy, b)) < 0)
+		if (wants(c, n, 0) && give(c, n, 0, mul(c, gy, b)) < 0)
 			return -1;
-		return wants(c, n, 1) ? give(c, n, 1, op2(c, OP_MUL, gy, a)) : 0;
+		return wants(c, n, 1) ? give(c, n, 1, mul(c, gy, a)) : 0;
 	case OP_DIV: /* d(a/b)/db = -(a/b)/b */
 		if (wants(c, n, 0) && give(c, n, 0, op2(c, OP_DIV, gy, b)) < 0)
 			return -1;
-		return wants(c, n, 1) ? give(c, n, 1, op1(c, OP_NEG, op2(c, OP_MUL, gy,
+		return wants(c, n, 1) ? give(c, n, 1, op1(c, OP_NEG, mul(c, gy,
 							op2(c, OP_DIV, y, b)))) : 0;
 	case OP_NEG:
 		return give(c, n, 0, op1(c, OP_NEG, gy));
@@ -356,26 +385,26 @@ static int backward(Ctx *c, uint32_t nid)
 		return in[0] == IR_NONE ? -1 : give(c, n, 0, finish(c, add(c, OP_WHERE, in, 3)));
 	}
 	case OP_SIGMOID: /* y (1 - y) */
-		return give(c, n, 0, op2(c, OP_MUL, gy, op2(c, OP_MUL, y,
+		return give(c, n, 0, mul(c, gy, mul(c, y,
 					 op2(c, OP_SUB, scalar(c, dt, 1), y))));
 	case OP_TANH: /* 1 - y^2 */
-		return give(c, n, 0, op2(c, OP_MUL, gy, op2(c, OP_SUB, scalar(c, dt, 1),
-							     op2(c, OP_MUL, y, y))));
+		return give(c, n, 0, mul(c, gy, op2(c, OP_SUB, scalar(c, dt, 1),
+							     mul(c, y, y))));
 	case OP_EXP:
-		return give(c, n, 0, op2(c, OP_MUL, gy, y));
+		return give(c, n, 0, mul(c, gy, y));
 	case OP_LOG:
 		return give(c, n, 0, op2(c, OP_DIV, gy, a));
 	case OP_SQRT: /* 1 / (2 y) */
-		return give(c, n, 0, op2(c, OP_DIV, gy, op2(c, OP_MUL, y, scalar(c, dt, 2))));
+		return give(c, n, 0, op2(c, OP_DIV, gy, mul(c, y, scalar(c, dt, 2))));
 	case OP_POW: { /* b a^(b-1), and y ln a for the exponent */
 		if (wants(c, n, 0)) {
 			uint32_t e = cast(c, b, dt);
-			uint32_t da = op2(c, OP_MUL, e, op2(c, OP_POW, a, op2(c, OP_SUB, e,
+			uint32_t da = mul(c, e, op2(c, OP_POW, a, op2(c, OP_SUB, e,
 									       scalar(c, dt, 1))));
-			if (give(c, n, 0, op2(c, OP_MUL, gy, da)) < 0)
+			if (give(c, n, 0, mul(c, gy, da)) < 0)
 				return -1;
 		}
-		return wants(c, n, 1) ? give(c, n, 1, op2(c, OP_MUL, gy, op2(c, OP_MUL, y,
+		return wants(c, n, 1) ? give(c, n, 1, mul(c, gy, mul(c, y,
 							op1(c, OP_LOG, a)))) : 0;
 	}
 	case OP_MATMUL:
