@@ -241,11 +241,12 @@ static uint32_t unbroadcast(Ctx *c, uint32_t gv, const Shape *t)
 
 /* ------------------------------------------------------------ backward rules */
 
-/* True if input k of n needs a gradient (it depends on xs). */
+/* True if input k of n needs a gradient: it depends on xs and is floating-point
+   (an integer tensor such as a shape carries none). */
 static bool wants(const Ctx *c, const Node *n, int k)
 {
 	uint32_t v = ir_in(n, k);
-	return v != IR_NONE && (c->flag[v] & ON_X);
+	return v != IR_NONE && (c->flag[v] & ON_X) && dtype_info(ir_value(c->g, v)->dtype)->is_float;
 }
 
 /* The forward value of input k of n. */

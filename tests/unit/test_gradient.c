@@ -106,8 +106,9 @@ static void check(ModelBuilder *mb, const char *pairs, int negative)
 	free(dir);
 }
 
-/* y = (A*B + C - B) / D: B, C and D are broadcast (C a scalar, D one column), so
-   their gradients are sums over the stretched axes. */
+/* y = (A*B + C - B) / D * float(shape(B)): B, C and D are broadcast (C a scalar, D
+   one column), so their gradients are sums over the stretched axes; the integer
+   path through Shape carries no gradient (and is no error). */
 static void test_gradient_through_broadcasting_arithmetic(void **state)
 {
 	(void)state;
@@ -119,7 +120,11 @@ static void test_gradient_through_broadcasting_arithmetic(void **state)
 	mb_node(mb, "Mul", "mul", "A,B", "t1");
 	mb_node(mb, "Add", "add", "t1,C", "t2");
 	mb_node(mb, "Sub", "sub", "t2,B", "t3");
-	mb_node(mb, "Div", "div", "t3,D", "Y");
+	mb_node(mb, "Div", "div", "t3,D", "t4");
+	mb_node(mb, "Shape", "shape", "B", "sh");
+	mb_node(mb, "Cast", "cast", "sh", "n");
+	mb_attr_int(mb, "to", DT_FLOAT);
+	mb_node(mb, "Mul", "scale", "t4,n", "Y");
 	gradient(mb, "grad", "A,B,C,D", "dA,dB,dC,dD", "A,B,C,D", NULL, "Y");
 	mb_output(mb, "Y", DT_FLOAT, "2x3");
 	mb_output(mb, "dA", DT_FLOAT, "2x3");
@@ -279,6 +284,38 @@ static void test_gradient_rejects_non_differentiable_op(void **state)
 	free(dir);
 }
 
+/* Names in xs or y that are no tensor of the graph are errors, not crashes. */
+static void test_gradient_rejects_unknown_names(void **state)
+{
+	(void)state;
+	static const char *const cases[][3] = {
+		{"A,Q", "Y", "node 'g' (Gradient): xs names 'Q', which is no tensor of the graph"},
+		{"A,B", "Z", "node 'g' (Gradient): y names 'Z', which is no tensor of the graph"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *dir = test_tmpdir(), path[512], cpath[512], *log;
+		snprintf(path, sizeof path, "%s/m.onnx", dir);
+		snprintf(cpath, sizeof cpath, "%s/m.c", dir);
+		ModelBuilder *mb = model();
+		mb_input(mb, "A", DT_FLOAT, "3");
+		mb_input(mb, "B", DT_FLOAT, "3");
+		mb_node(mb, "Mul", "mul", "A,B", "Y");
+		gradient(mb, "g", "A,B", "dA", cases[i][0], NULL, cases[i][1]);
+		mb_output(mb, "dA", DT_FLOAT, "3");
+		mb_write(mb, path);
+		mb_free(mb);
+		assert_int_equal(test_run_cnnc(&log, path, "-o", cpath, NULL), 1);
+		if (!strstr(log, cases[i][2]))
+			print_message("%s", log);
+		assert_non_null(strstr(log, cases[i][2]));
+		free(log);
+		char cmd[600];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+		free(dir);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_gradient_through_gemm_and_shape_ops),
 		cmocka_unit_test(test_gradient_at_other_values_and_of_unused_x),
 		cmocka_unit_test(test_gradient_rejects_non_differentiable_op),
+		cmocka_unit_test(test_gradient_rejects_unknown_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
