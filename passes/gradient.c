@@ -2,7 +2,9 @@
  * compile time.
  *
  * Requires: shapes inferred (infer_shapes gave each Gradient output the type and
- * shape of the matching input). Each Gradient node, in topological order, becomes:
+ * shape of the matching input). Each Gradient node, in topological order (but after
+ * any Gradient node whose outputs its y is computed from: a second derivative
+ * differentiates the first one's backward nodes), becomes:
  *  1. the forward path: the nodes between the tensors named in xs and zs (the
  *     leaves) and y, found by walking producers back from y, stopping at leaves;
  *  2. forward values: the path's own values when the node's inputs are the named
@@ -433,6 +435,15 @@ static int backward(Ctx *c, uint32_t nid)
 	case OP_REDUCESUM:
 	case OP_REDUCEMEAN:
 		return wants(c, n, 0) ? back_reduce(c, n, gy) : 0;
+	case OP_EXPAND: /* a broadcast: give sums it back */
+		return give(c, n, 0, gy);
+	case OP_WHERE: {
+		uint32_t z = scalar(c, dt, 0), cond = fwd(c, n, 0);
+		uint32_t tx[3] = {cond, gy, z}, ty[3] = {cond, z, gy};
+		if (wants(c, n, 1) && give(c, n, 1, finish(c, add(c, OP_WHERE, tx, 3))) < 0)
+			return -1;
+		return wants(c, n, 2) ? give(c, n, 2, finish(c, add(c, OP_WHERE, ty, 3))) : 0;
+	}
 	default:
 		return cannot(c, n, "");
 	}
@@ -521,8 +532,10 @@ static int copy_node(Ctx *c, uint32_t p)
 	return settle(c, id);
 }
 
-/* Replaces Gradient node gid by its backward nodes. */
-static int lower(Graph *g, uint32_t gid, Diag *d)
+/* Replaces Gradient node gid by its backward nodes: 0, -1 with a diagnostic, or 1
+   (nothing changed) when y is computed from another Gradient node's outputs, unless
+   this is the last resort. */
+static int lower(Graph *g, uint32_t gid, bool last, Diag *d)
 {
 	Node gn = *ir_node(g, gid);
 	const Attr *xs = ir_attr(&gn, "xs"), *zs = ir_attr(&gn, "zs");
@@ -571,6 +584,11 @@ static int lower(Graph *g, uint32_t gid, Diag *d)
 	uint32_t np = find_path(&c, y, path);
 	if (np == UINT32_MAX)
 		goto out;
+	for (uint32_t i = 0; i < np && !last; i++)
+		if (ir_node(g, path[i])->op == OP_GRADIENT) {
+			rc = 1; /* y needs another Gradient's outputs: lower that one first */
+			goto out;
+		}
 	bool same = true;
 	for (size_t i = 0; i < nx + nz; i++)
 		same &= gn.inputs[i] == leaves[i];
@@ -620,14 +638,23 @@ int pass_gradient(Graph *g, const Options *opt, Diag *d)
 	(void)opt;
 	int count = 0;
 	uint32_t before = g->nnodes;
+	/* the first Gradient node whose y does not wait for another one's outputs (a
+	   second derivative differentiates the first one's backward nodes) */
 	for (;;) {
-		uint32_t gid = IR_NONE;
-		for (uint32_t i = 0; i < g->nnodes && gid == IR_NONE; i++)
-			if (ir_node(g, i)->op == OP_GRADIENT)
-				gid = i;
-		if (gid == IR_NONE)
+		uint32_t first = IR_NONE;
+		int rc = 1;
+		for (uint32_t i = 0; i < g->nnodes && rc == 1; i++) {
+			if (ir_node(g, i)->op != OP_GRADIENT)
+				continue;
+			if (first == IR_NONE)
+				first = i;
+			rc = lower(g, i, false, d);
+		}
+		if (first == IR_NONE)
 			break;
-		if (lower(g, gid, d) < 0 || ir_sort(g, d) < 0)
+		if (rc == 1) /* they wait for each other: report the first */
+			rc = lower(g, first, true, d);
+		if (rc < 0 || ir_sort(g, d) < 0)
 			return -1;
 		count++;
 	}

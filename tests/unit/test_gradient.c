@@ -254,6 +254,29 @@ static void test_gradient_at_other_values_and_of_unused_x(void **state)
 	check(mb, "{1, 0}, {2, 2}, {3, 1}", 1);
 }
 
+/* A second derivative: the Gradient of the first Gradient's output comes first in
+   the model and waits for it. y = A^3 * B + Relu(A) B: dA = 3 A^2 B + [A > 0] B,
+   and output 1 is d sum(dA) / dA. */
+static void test_gradient_of_a_gradient(void **state)
+{
+	(void)state;
+	ModelBuilder *mb = model();
+	mb_input(mb, "A", DT_FLOAT, "2x3");
+	mb_input(mb, "B", DT_FLOAT, "3");
+	mb_node(mb, "Mul", "aa", "A,A", "AA");
+	mb_node(mb, "Mul", "aaa", "AA,A", "A3");
+	mb_node(mb, "Mul", "a3b", "A3,B", "T");
+	mb_node(mb, "Relu", "relu", "A", "R");
+	mb_node(mb, "Mul", "rb", "R,B", "S");
+	mb_node(mb, "Add", "y", "T,S", "Y");
+	gradient(mb, "second", "A,B", "d2A,dAdB", "A,B", NULL, "dA");
+	gradient(mb, "first", "A,B", "dA", "A,B", NULL, "Y");
+	mb_output(mb, "dA", DT_FLOAT, "2x3");
+	mb_output(mb, "d2A", DT_FLOAT, "2x3");
+	mb_output(mb, "dAdB", DT_FLOAT, "3");
+	check(mb, "{1, 0}, {2, 1}", 1);
+}
+
 /* Floor has no gradient rule: one error line naming the file, the Gradient node,
    the op and its node, and no output file. */
 static void test_gradient_rejects_non_differentiable_op(void **state)
@@ -324,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_gradient_adds_up_shared_subexpressions),
 		cmocka_unit_test(test_gradient_through_gemm_and_shape_ops),
 		cmocka_unit_test(test_gradient_at_other_values_and_of_unused_x),
+		cmocka_unit_test(test_gradient_of_a_gradient),
 		cmocka_unit_test(test_gradient_rejects_non_differentiable_op),
 		cmocka_unit_test(test_gradient_rejects_unknown_names),
 	};
