@@ -248,7 +248,8 @@ static uint32_t unbroadcast(Ctx *c, uint32_t gv, const Shape *t)
 static bool wants(const Ctx *c, const Node *n, int k)
 {
 	uint32_t v = ir_in(n, k);
-	return v != IR_NONE && (c->flag[v] & ON_X) && dtype_info(ir_value(c->g, v)->dtype)->is_float;
+	return v != IR_NONE && (c->flag[v] & ON_X) &&
+	       dtype_info(ir_value(c->g, v)->dtype)->is_float;
 }
 
 /* The forward value of input k of n. */
@@ -275,7 +276,8 @@ static int give(Ctx *c, const Node *n, int k, uint32_t gv)
 static int cannot(Ctx *c, const Node *n, const char *why)
 {
 	return ir_node_error(c->d, c->g, ir_node(c->g, c->gn),
-			     "cannot differentiate through '%s' node '%s'%s", n->op_type, n->name, why);
+	                     "cannot differentiate through '%s' node '%s'%s", n->op_type, n->name,
+	                     why);
 }
 
 /* Gemm: y = alpha A' B' + beta C with A' = A or A^T (transA), B' likewise. */
@@ -292,13 +294,13 @@ static int back_gemm(Ctx *c, const Node *n, uint32_t gy)
 		gc = mul(c, gy, scalar(c, dt, beta));
 	if (wants(c, n, 0)) {
 		uint32_t v = ta ? op2(c, OP_MATMUL, tb ? swap_last(c, b) : b, swap_last(c, ga))
-				: op2(c, OP_MATMUL, ga, tb ? b : swap_last(c, b));
+		                : op2(c, OP_MATMUL, ga, tb ? b : swap_last(c, b));
 		if (give(c, n, 0, v) < 0)
 			return -1;
 	}
 	if (wants(c, n, 1)) {
 		uint32_t v = tb ? op2(c, OP_MATMUL, swap_last(c, ga), ta ? swap_last(c, a) : a)
-				: op2(c, OP_MATMUL, ta ? a : swap_last(c, a), ga);
+		                : op2(c, OP_MATMUL, ta ? a : swap_last(c, a), ga);
 		if (give(c, n, 1, v) < 0)
 			return -1;
 	}
@@ -377,8 +379,9 @@ static int backward(Ctx *c, uint32_t nid)
 	case OP_DIV: /* d(a/b)/db = -(a/b)/b */
 		if (wants(c, n, 0) && give(c, n, 0, op2(c, OP_DIV, gy, b)) < 0)
 			return -1;
-		return wants(c, n, 1) ? give(c, n, 1, op1(c, OP_NEG, mul(c, gy,
-							op2(c, OP_DIV, y, b)))) : 0;
+		return wants(c, n, 1)
+		           ? give(c, n, 1, op1(c, OP_NEG, mul(c, gy, op2(c, OP_DIV, y, b))))
+		           : 0;
 	case OP_NEG:
 		return give(c, n, 0, op1(c, OP_NEG, gy));
 	case OP_IDENTITY:
@@ -388,11 +391,9 @@ static int backward(Ctx *c, uint32_t nid)
 		return in[0] == IR_NONE ? -1 : give(c, n, 0, finish(c, add(c, OP_WHERE, in, 3)));
 	}
 	case OP_SIGMOID: /* y (1 - y) */
-		return give(c, n, 0, mul(c, gy, mul(c, y,
-					 op2(c, OP_SUB, scalar(c, dt, 1), y))));
+		return give(c, n, 0, mul(c, gy, mul(c, y, op2(c, OP_SUB, scalar(c, dt, 1), y))));
 	case OP_TANH: /* 1 - y^2 */
-		return give(c, n, 0, mul(c, gy, op2(c, OP_SUB, scalar(c, dt, 1),
-							     mul(c, y, y))));
+		return give(c, n, 0, mul(c, gy, op2(c, OP_SUB, scalar(c, dt, 1), mul(c, y, y))));
 	case OP_EXP:
 		return give(c, n, 0, mul(c, gy, y));
 	case OP_LOG:
@@ -402,13 +403,12 @@ static int backward(Ctx *c, uint32_t nid)
 	case OP_POW: { /* b a^(b-1), and y ln a for the exponent */
 		if (wants(c, n, 0)) {
 			uint32_t e = cast(c, b, dt);
-			uint32_t da = mul(c, e, op2(c, OP_POW, a, op2(c, OP_SUB, e,
-									       scalar(c, dt, 1))));
+			uint32_t da =
+			    mul(c, e, op2(c, OP_POW, a, op2(c, OP_SUB, e, scalar(c, dt, 1))));
 			if (give(c, n, 0, mul(c, gy, da)) < 0)
 				return -1;
 		}
-		return wants(c, n, 1) ? give(c, n, 1, mul(c, gy, mul(c, y,
-							op1(c, OP_LOG, a)))) : 0;
+		return wants(c, n, 1) ? give(c, n, 1, mul(c, gy, mul(c, y, op1(c, OP_LOG, a)))) : 0;
 	}
 	case OP_MATMUL:
 		if (shape_of(c, a).rank < 2 || shape_of(c, b).rank < 2)
@@ -458,8 +458,8 @@ static int names(Ctx *c, const Attr *a, const char *what, uint32_t *ids)
 		ids[i] = ir_find_value(c->g, a->strings[i]);
 		if (ids[i] == IR_NONE)
 			return ir_node_error(c->d, c->g, ir_node(c->g, c->gn),
-					     "%s names '%s', which is no tensor of the graph", what,
-					     a->strings[i]);
+			                     "%s names '%s', which is no tensor of the graph", what,
+			                     a->strings[i]);
 	}
 	return 0;
 }
@@ -513,8 +513,9 @@ static int copy_node(Ctx *c, uint32_t p)
 	for (int k = 0; k < src.ninputs; k++)
 		in[k] = src.inputs[k] == IR_NONE ? IR_NONE : c->map[src.inputs[k]];
 	for (int k = 0; k < src.noutputs; k++)
-		out[k] = src.outputs[k] == IR_NONE ? IR_NONE :
-			 ir_add_temp(g, ir_value(g, src.outputs[k])->name);
+		out[k] = src.outputs[k] == IR_NONE
+		             ? IR_NONE
+		             : ir_add_temp(g, ir_value(g, src.outputs[k])->name);
 	const char *name = arena_printf(g->arena, "%s/%s", c->gname, src.name);
 	uint32_t id = ir_add_node(g, src.op, name, in, src.ninputs, out, src.noutputs);
 	Node *n = ir_node(g, id);
@@ -523,7 +524,7 @@ static int copy_node(Ctx *c, uint32_t p)
 	n->opset = src.opset;
 	n->nattrs = src.nattrs;
 	n->attrs = src.nattrs ? arena_memdup(g->arena, src.attrs, (size_t)src.nattrs * sizeof(Attr))
-			      : NULL;
+	                      : NULL;
 	for (int k = 0; k < src.noutputs; k++)
 		if (src.outputs[k] != IR_NONE && !c->leaf[src.outputs[k]])
 			c->map[src.outputs[k]] = out[k];
@@ -662,6 +663,6 @@ int pass_gradient(Graph *g, const Options *opt, Diag *d)
 		return 0;
 	ir_compact(g);
 	snprintf(g->note, sizeof g->note, "%d Gradient node%s -> %u nodes", count,
-		 count == 1 ? "" : "s", g->nnodes + (uint32_t)count - before);
+	         count == 1 ? "" : "s", g->nnodes + (uint32_t)count - before);
 	return ir_sort(g, d);
 }

@@ -21,7 +21,7 @@ static ModelBuilder *model(void)
 }
 
 static void gradient(ModelBuilder *mb, const char *name, const char *inputs, const char *outputs,
-		     const char *xs, const char *zs, const char *y)
+                     const char *xs, const char *zs, const char *y)
 {
 	mb_node(mb, "Gradient", name, inputs, outputs);
 	mb_domain(mb, TRAINING);
@@ -33,50 +33,50 @@ static void gradient(ModelBuilder *mb, const char *name, const char *inputs, con
 
 /* The program: pairs {output, input} say which output is d sum(output 0) / d input. */
 static const char harness[] =
-	"#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include \"m.h\"\n"
-	"static const int pairs[][2] = {%s};\n"
-	"static float in[m_NUM_INPUTS][256], out[m_NUM_OUTPUTS][256], g[m_NUM_OUTPUTS][256];\n"
-	"static unsigned char ws[m_WORKSPACE_SIZE + 64];\n"
-	"static double run(void) {\n"
-	"  const void *ip[m_NUM_INPUTS]; void *op[m_NUM_OUTPUTS]; double s = 0;\n"
-	"  for (int i = 0; i < m_NUM_INPUTS; i++) ip[i] = in[i];\n"
-	"  for (int i = 0; i < m_NUM_OUTPUTS; i++) op[i] = out[i];\n"
-	"  if (m_run(ip, op, (void *)(((uintptr_t)ws + 63) & ~(uintptr_t)63))) return NAN;\n"
-	"  for (size_t j = 0; j < m_output_bytes[0] / 4; j++) s += out[0][j];\n"
-	"  return s;\n"
-	"}\n"
-	"int main(void) {\n"
-	"  unsigned r = 12345; int bad = 0;\n"
-	"  for (int i = 0; i < m_NUM_INPUTS; i++)\n"
-	"    for (size_t j = 0; j < m_input_bytes[i] / 4; j++) {\n"
-	"      r = r * 1103515245u + 12345u;\n"
-	"      float v = 0.25f + 0.75f * (float)(r >> 16 & 0x7fff) / 32768.0f;\n"
-	"      in[i][j] = %d && (r >> 9 & 1) ? -v : v;\n"
-	"    }\n"
-	"  run();\n"
-	"  for (int i = 0; i < m_NUM_OUTPUTS; i++)\n"
-	"    for (int j = 0; j < 256; j++) g[i][j] = out[i][j];\n"
-	"  for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {\n"
-	"    int o = pairs[p][0], x = pairs[p][1];\n"
-	"    if (m_output_bytes[o] != m_input_bytes[x]) {\n"
-	"      printf(\"output %%d has %%zu bytes, input %%d %%zu\\n\", o, m_output_bytes[o], x,\n"
-	"             m_input_bytes[x]);\n"
-	"      return 1;\n"
-	"    }\n"
-	"    for (size_t j = 0; j < m_input_bytes[x] / 4; j++) {\n"
-	"      float v = in[x][j], vp = v + 1e-2f, vm = v - 1e-2f;\n"
-	"      in[x][j] = vp; double sp = run();\n"
-	"      in[x][j] = vm; double sm = run();\n"
-	"      in[x][j] = v;\n"
-	"      double fd = (sp - sm) / ((double)vp - vm), gv = g[o][j];\n"
-	"      if (!(fabs(fd - gv) <= 1e-2 * (1 + fabs(gv)))) {\n"
-	"        printf(\"output %%d [%%zu]: %%g, finite difference %%g\\n\", o, j, gv, fd);\n"
-	"        bad = 1;\n"
-	"      }\n"
-	"    }\n"
-	"  }\n"
-	"  return bad;\n"
-	"}\n";
+    "#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include \"m.h\"\n"
+    "static const int pairs[][2] = {%s};\n"
+    "static float in[m_NUM_INPUTS][256], out[m_NUM_OUTPUTS][256], g[m_NUM_OUTPUTS][256];\n"
+    "static unsigned char ws[m_WORKSPACE_SIZE + 64];\n"
+    "static double run(void) {\n"
+    "  const void *ip[m_NUM_INPUTS]; void *op[m_NUM_OUTPUTS]; double s = 0;\n"
+    "  for (int i = 0; i < m_NUM_INPUTS; i++) ip[i] = in[i];\n"
+    "  for (int i = 0; i < m_NUM_OUTPUTS; i++) op[i] = out[i];\n"
+    "  if (m_run(ip, op, (void *)(((uintptr_t)ws + 63) & ~(uintptr_t)63))) return NAN;\n"
+    "  for (size_t j = 0; j < m_output_bytes[0] / 4; j++) s += out[0][j];\n"
+    "  return s;\n"
+    "}\n"
+    "int main(void) {\n"
+    "  unsigned r = 12345; int bad = 0;\n"
+    "  for (int i = 0; i < m_NUM_INPUTS; i++)\n"
+    "    for (size_t j = 0; j < m_input_bytes[i] / 4; j++) {\n"
+    "      r = r * 1103515245u + 12345u;\n"
+    "      float v = 0.25f + 0.75f * (float)(r >> 16 & 0x7fff) / 32768.0f;\n"
+    "      in[i][j] = %d && (r >> 9 & 1) ? -v : v;\n"
+    "    }\n"
+    "  run();\n"
+    "  for (int i = 0; i < m_NUM_OUTPUTS; i++)\n"
+    "    for (int j = 0; j < 256; j++) g[i][j] = out[i][j];\n"
+    "  for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {\n"
+    "    int o = pairs[p][0], x = pairs[p][1];\n"
+    "    if (m_output_bytes[o] != m_input_bytes[x]) {\n"
+    "      printf(\"output %%d has %%zu bytes, input %%d %%zu\\n\", o, m_output_bytes[o], x,\n"
+    "             m_input_bytes[x]);\n"
+    "      return 1;\n"
+    "    }\n"
+    "    for (size_t j = 0; j < m_input_bytes[x] / 4; j++) {\n"
+    "      float v = in[x][j], vp = v + 1e-2f, vm = v - 1e-2f;\n"
+    "      in[x][j] = vp; double sp = run();\n"
+    "      in[x][j] = vm; double sm = run();\n"
+    "      in[x][j] = v;\n"
+    "      double fd = (sp - sm) / ((double)vp - vm), gv = g[o][j];\n"
+    "      if (!(fabs(fd - gv) <= 1e-2 * (1 + fabs(gv)))) {\n"
+    "        printf(\"output %%d [%%zu]: %%g, finite difference %%g\\n\", o, j, gv, fd);\n"
+    "        bad = 1;\n"
+    "      }\n"
+    "    }\n"
+    "  }\n"
+    "  return bad;\n"
+    "}\n";
 
 /* Compiles mb (freed) with cnnc and checks the gradients of `pairs` against finite
    differences, with inputs in +-[0.25, 1] (only positive unless negative). */
@@ -97,9 +97,10 @@ static void check(ModelBuilder *mb, const char *pairs, int negative)
 	char prog[sizeof harness + 256];
 	snprintf(prog, sizeof prog, harness, pairs, negative);
 	test_write(mpath, prog, strlen(prog));
-	snprintf(cmd, sizeof cmd,
-		 "cd '%s' && %s -std=c99 -O1 -Wall -Wextra -Werror -o prog main.c m.c -lm && ./prog",
-		 dir, cc);
+	snprintf(
+	    cmd, sizeof cmd,
+	    "cd '%s' && %s -std=c99 -O1 -Wall -Wextra -Werror -o prog main.c m.c -lm && ./prog",
+	    dir, cc);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
@@ -296,7 +297,7 @@ static void test_gradient_rejects_non_differentiable_op(void **state)
 	assert_int_equal(test_run_cnnc(&log, path, "-o", cpath, NULL), 1);
 	char want[1024];
 	snprintf(want, sizeof want,
-		 "%s: node 'g' (Gradient): cannot differentiate through 'Floor' node 'fl'\n", path);
+	         "%s: node 'g' (Gradient): cannot differentiate through 'Floor' node 'fl'\n", path);
 	assert_non_null(strstr(log, want));
 	assert_null(strchr(strchr(log, '\n') + 1, '\n'));
 	assert_false(test_exists(cpath));
@@ -312,8 +313,8 @@ static void test_gradient_rejects_unknown_names(void **state)
 {
 	(void)state;
 	static const char *const cases[][3] = {
-		{"A,Q", "Y", "node 'g' (Gradient): xs names 'Q', which is no tensor of the graph"},
-		{"A,B", "Z", "node 'g' (Gradient): y names 'Z', which is no tensor of the graph"},
+	    {"A,Q", "Y", "node 'g' (Gradient): xs names 'Q', which is no tensor of the graph"},
+	    {"A,B", "Z", "node 'g' (Gradient): y names 'Z', which is no tensor of the graph"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *dir = test_tmpdir(), path[512], cpath[512], *log;
@@ -342,14 +343,14 @@ static void test_gradient_rejects_unknown_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gradient_through_broadcasting_arithmetic),
-		cmocka_unit_test(test_gradient_through_matmul_relu_tanh),
-		cmocka_unit_test(test_gradient_adds_up_shared_subexpressions),
-		cmocka_unit_test(test_gradient_through_gemm_and_shape_ops),
-		cmocka_unit_test(test_gradient_at_other_values_and_of_unused_x),
-		cmocka_unit_test(test_gradient_of_a_gradient),
-		cmocka_unit_test(test_gradient_rejects_non_differentiable_op),
-		cmocka_unit_test(test_gradient_rejects_unknown_names),
+	    cmocka_unit_test(test_gradient_through_broadcasting_arithmetic),
+	    cmocka_unit_test(test_gradient_through_matmul_relu_tanh),
+	    cmocka_unit_test(test_gradient_adds_up_shared_subexpressions),
+	    cmocka_unit_test(test_gradient_through_gemm_and_shape_ops),
+	    cmocka_unit_test(test_gradient_at_other_values_and_of_unused_x),
+	    cmocka_unit_test(test_gradient_of_a_gradient),
+	    cmocka_unit_test(test_gradient_rejects_non_differentiable_op),
+	    cmocka_unit_test(test_gradient_rejects_unknown_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
