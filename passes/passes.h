@@ -11,6 +11,7 @@
 typedef int (*PassFn)(Graph *g, const Options *opt, Diag *d);
 
 int pass_infer_shapes(Graph *g, const Options *opt, Diag *d);
+int pass_gradient(Graph *g, const Options *opt, Diag *d);
 int pass_fold_qdq(Graph *g, const Options *opt, Diag *d);
 int pass_eliminate_dead(Graph *g, const Options *opt, Diag *d);
 int pass_fold_batchnorm(Graph *g, const Options *opt, Diag *d);

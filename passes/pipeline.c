@@ -16,6 +16,7 @@ static const struct {
 	PassFn fn;
 } pipeline[] = {
 	{"infer_shapes", pass_infer_shapes},   /* types and shapes; folds constants */
+	{"gradient", pass_gradient},           /* Gradient -> backward nodes */
 	{"fold_qdq", pass_fold_qdq},           /* quantized Conv/MatMul -> int8 kernels */
 	{"eliminate_dead", pass_eliminate_dead}, /* drops folded and unused nodes */
 	{"fold_batchnorm", pass_fold_batchnorm}, /* BN, per-channel Mul/Add into Conv weights */

@@ -8,6 +8,10 @@
  *
  *   inputs  R, T, X[n], G[n], (H[n] | V[n] | V[n], H[n])
  *   outputs X_new[n], (H_new[n] | V_new[n] | V_new[n], H_new[n])
+ *
+ * Gradient has no kernel: infer only checks its attributes and gives output k the
+ * type and shape of input k (the value of xs[k]); passes/gradient.c then replaces
+ * the node by the backward nodes that compute it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -155,3 +159,30 @@ static int emit(Emit *e)
 const OpDef opdef_ADAGRAD = {infer, NULL, emit, NULL, 0};
 const OpDef opdef_ADAM = {infer, NULL, emit, NULL, 0};
 const OpDef opdef_MOMENTUM = {infer, NULL, emit, NULL, 0};
+
+static int infer_gradient(Graph *g, Node *n, Diag *d)
+{
+	const Attr *xs = ir_attr(n, "xs"), *zs = ir_attr(n, "zs");
+	if (!xs || xs->type != AT_STRINGS || xs->n == 0 || !ir_attr_str(n, "y", NULL))
+		return ir_node_error(d, g, n, "needs attributes xs (a list of names) and y (a name)");
+	size_t nz = zs && zs->type == AT_STRINGS ? zs->n : 0;
+	if (op_check_arity(g, n, 1, -1, n->ninputs, d) < 0)
+		return -1;
+	if ((size_t)n->ninputs != xs->n + nz)
+		return ir_node_error(d, g, n, "has %d inputs, expected one per name in xs and zs (%zu)",
+				     n->ninputs, xs->n + nz);
+	if ((size_t)n->noutputs > xs->n)
+		return ir_node_error(d, g, n, "has %d outputs, expected at most one per name in xs (%zu)",
+				     n->noutputs, xs->n);
+	for (int k = 0; k < n->noutputs; k++) {
+		if (ir_out(n, k) == IR_NONE)
+			continue;
+		if (op_check_dtype(g, n, k, op_float_types, d) < 0)
+			return -1;
+		const Value *x = op_in(g, n, k);
+		op_set_out(g, n, k, x->dtype, &x->shape);
+	}
+	return 0;
+}
+
+const OpDef opdef_GRADIENT = {infer_gradient, NULL, NULL, NULL, 0};

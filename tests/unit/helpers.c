@@ -272,6 +272,18 @@ void mb_attr_str(ModelBuilder *mb, const char *name, const char *v)
 	a->s.len = strlen(v);
 }
 
+void mb_attr_strs(ModelBuilder *mb, const char *name, const char *list)
+{
+	Onnx__AttributeProto *a = new_attr(mb, name, AT_STRINGS);
+	char **names;
+	split_names(mb, list, &names, &a->n_strings);
+	a->strings = own(mb, (a->n_strings + 1) * sizeof *a->strings);
+	for (size_t i = 0; i < a->n_strings; i++) {
+		a->strings[i].data = (uint8_t *)names[i];
+		a->strings[i].len = strlen(names[i]);
+	}
+}
+
 void mb_attr_graph(ModelBuilder *mb, const char *name, const char *op, const char *inputs,
 		   const char *outputs)
 {

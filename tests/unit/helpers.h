@@ -38,6 +38,8 @@ void mb_attr_int(ModelBuilder *mb, const char *name, int64_t v);
 void mb_attr_ints(ModelBuilder *mb, const char *name, const int64_t *v, int n);
 void mb_attr_float(ModelBuilder *mb, const char *name, float v);
 void mb_attr_str(ModelBuilder *mb, const char *name, const char *v);
+/* A list of strings from comma-separated names ("a,b"). */
+void mb_attr_strs(ModelBuilder *mb, const char *name, const char *list);
 /* A graph attribute whose body is the one node op(inputs) -> outputs; its graph inputs
    and outputs are those names (float, shape unknown). */
 void mb_attr_graph(ModelBuilder *mb, const char *name, const char *op, const char *inputs,
