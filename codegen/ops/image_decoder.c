@@ -15,8 +15,8 @@
 
 extern const char op_rt_image_text[];
 
-/* Largest H and W the decoders take (they index rows and columns with 32 bits). */
-#define MAX_SIDE ((int64_t)1 << 30)
+/* Largest H and W cnnc takes (the decoders index rows and columns with 32 bits). */
+#define MAX_SIDE ((int64_t)1 << 24)
 
 /* RT_IMG_RGB, RT_IMG_BGR or RT_IMG_GRAY of rt_image.h (0, 1, 2), -1 if unknown. */
 static int pixel_format(const Node *n)
@@ -51,12 +51,10 @@ static int infer(Graph *g, Node *n, Diag *d)
 		return ir_node_error(d, g, n, "output '%s' is declared %lld x %lld, more than %lld a side",
 				     y->name, (long long)s->dims[0], (long long)s->dims[1],
 				     (long long)MAX_SIDE);
-	/* the workspace must be representable: bytes + H * (1 + 8 W) */
-	int64_t work = s->dims[0] * (1 + 8 * s->dims[1]);
-	if (s->dims[1] && work / s->dims[1] / 8 > s->dims[0] + 1)
-		work = -1;
-	if (work < 0 || work > CNNC_MAX_TENSOR_BYTES)
-		return ir_node_error(d, g, n, "output '%s' is too large to decode into", y->name);
+	/* the workspace, RT_IMG_WORK_BYTES: no overflow with sides below 2^24 */
+	if (ir_numel(op_in(g, n, 0)) + s->dims[0] * (1 + 8 * s->dims[1]) > CNNC_MAX_TENSOR_BYTES)
+		return ir_node_error(d, g, n, "output '%s' is declared %lld x %lld, too large to "
+				     "decode into", y->name, (long long)s->dims[0], (long long)s->dims[1]);
 	op_set_out(g, n, 0, DT_UINT8, s);
 	return 0;
 }

@@ -27,7 +27,8 @@ typedef struct Buf {
 
 static void put(Buf *b, const void *p, size_t n)
 {
-	memcpy(b->b + b->n, p, n);
+	if (n)
+		memcpy(b->b + b->n, p, n);
 	b->n += n;
 }
 static void put8(Buf *b, unsigned v) { b->b[b->n++] = (uint8_t)v; }
@@ -366,24 +367,34 @@ static void test_run_returns_4_on_a_corrupt_image(void **state)
 	free(dir), free(model), free(mc), free(main_c), free(exe), free(good), free(bad), free(res);
 }
 
-/* Without a declared output shape (or with one that does not fit pixel_format) the
-   compile fails with one line naming the node. */
+/* Without a declared output shape, with one that does not fit pixel_format or is too
+   large, or with an unknown pixel_format, the compile fails with one line naming the
+   node. */
 static void test_undeclared_output_shape_is_a_compile_error(void **state)
 {
 	(void)state;
+	static const char *const cases[][3] = {
+		{NULL, "RGB", "ImageDecoder needs a declared output shape: give output 'img'"},
+		{"4x4x1", "RGB", "declared with rank 3, expected [H, W, 3] for pixel_format RGB"},
+		{"4x4", "Grayscale", "declared with rank 2, expected [H, W, 1] for pixel_format Grayscale"},
+		{"4x4x3", "HSV", "pixel_format is 'HSV', expected RGB, BGR or Grayscale"},
+		{"20000000x4x3", "BGR", "declared 20000000 x 4, more than 16777216 a side"},
+		{"100000x100000x3", "RGB", "declared 100000 x 100000, too large to decode into"},
+	};
 	char *dir = test_tmpdir(), *model = path_in(dir, "m.onnx"), *mc = path_in(dir, "x.c");
-	for (int k = 0; k < 2; k++) {
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		ModelBuilder *mb = mb_new(9, 20);
 		mb_input(mb, "data", DT_UINT8, "100");
 		mb_node(mb, "ImageDecoder", "decode_it", "data", "img");
-		mb_output(mb, "img", DT_UINT8, k ? "4x4x1" : NULL);
+		mb_attr_str(mb, "pixel_format", cases[k][1]);
+		mb_output(mb, "img", DT_UINT8, cases[k][0]);
 		mb_write(mb, model);
 		mb_free(mb);
 		char *out;
 		assert_int_equal(test_run_cnnc(&out, model, "-o", mc, NULL), 1);
 		assert_non_null(strstr(out, "node 'decode_it' (ImageDecoder): "));
-		assert_non_null(strstr(out, k ? "expected [H, W, 3] for pixel_format RGB"
-					    : "ImageDecoder needs a declared output shape"));
+		if (!strstr(out, cases[k][2]))
+			fail_msg("case %zu: got %s", k, out);
 		assert_int_equal(count(out, "\n"), 1);
 		free(out);
 		assert_false(test_exists(mc));
