@@ -52,7 +52,8 @@ static int infer(Graph *g, Node *n, Diag *d)
 				     y->name, (long long)s->dims[0], (long long)s->dims[1],
 				     (long long)MAX_SIDE);
 	/* the workspace, RT_IMG_WORK_BYTES: no overflow with sides below 2^24 */
-	if (ir_numel(op_in(g, n, 0)) + s->dims[0] * (1 + 8 * s->dims[1]) > CNNC_MAX_TENSOR_BYTES)
+	if (ir_numel(op_in(g, n, 0)) + s->dims[0] * (1 + 8 * s->dims[1]) +
+	    3 * (s->dims[0] + 16) * (s->dims[1] + 16) > CNNC_MAX_TENSOR_BYTES)
 		return ir_node_error(d, g, n, "output '%s' is declared %lld x %lld, too large to "
 				     "decode into", y->name, (long long)s->dims[0], (long long)s->dims[1]);
 	op_set_out(g, n, 0, DT_UINT8, s);
@@ -63,7 +64,8 @@ static int infer(Graph *g, Node *n, Diag *d)
 static int64_t scratch(const Graph *g, const Node *n)
 {
 	const Value *y = op_outv(g, n, 0);
-	return ir_numel(op_in(g, n, 0)) + y->shape.dims[0] * (1 + 8 * y->shape.dims[1]);
+	int64_t h = y->shape.dims[0], w = y->shape.dims[1];
+	return ir_numel(op_in(g, n, 0)) + h * (1 + 8 * w) + 3 * (h + 16) * (w + 16);
 }
 
 static int emit(Emit *e)
