@@ -1,5 +1,5 @@
 /* test_image.c - ImageDecoder: the decoders of runtime/rt_image.h on images built here
- * (every format, every pixel_format, and every truncation and single-byte corruption
+ * (BMP, PNM, TIFF, PNG, a DC-only JPEG; every pixel_format, and every truncation and single-byte corruption
  * of each, which must fail or decode without reading out of bounds), and the op end to
  * end: P_run returns 4 on a corrupt image, and a missing declared output shape is a
  * compile error naming the node.
@@ -150,6 +150,86 @@ static void make_png(Buf *b, int f0)
 	png_chunk(b, "IEND", NULL, 0);
 }
 
+/* MSB-first bit writer for JPEG entropy data, with 0xff stuffing. */
+typedef struct Bits {
+	Buf *b;
+	unsigned acc;
+	int n;
+} Bits;
+
+static void bits(Bits *w, unsigned v, int n)
+{
+	while (n--) {
+		w->acc = w->acc << 1 | ((v >> n) & 1);
+		if (++w->n == 8) {
+			put8(w->b, w->acc);
+			if (w->acc == 0xff)
+				put8(w->b, 0);
+			w->acc = 0;
+			w->n = 0;
+		}
+	}
+}
+
+static void flush_bits(Bits *w)
+{
+	while (w->n)
+		bits(w, 1, 1);
+}
+
+static void be16(Buf *b, unsigned v) { put8(b, v >> 8); put8(b, v & 255); }
+
+/* 32 x 16 baseline YCbCr 4:2:0, two MCUs with a restart marker between them. Every
+   block is DC only (quantizer 8): luma blocks 143, 128 / 143, 143 in each MCU (diffs
+   +15, -15, +15, 0), chroma 128, so the picture is grey. DC codes: '0' category 0,
+   '10' category 4; AC: '0' end of block. */
+static void make_jpeg(Buf *b)
+{
+	static const uint8_t sof[] = {8, 0, 16, 0, 32, 3, 1, 0x22, 0, 2, 0x11, 0, 3, 0x11, 0};
+	static const uint8_t sos[] = {3, 1, 0, 2, 0, 3, 0, 0, 63, 0};
+	b->n = 0;
+	put(b, "\xff\xd8\xff\xdb", 4);
+	be16(b, 67);
+	put8(b, 0);
+	put8(b, 8);
+	for (int i = 1; i < 64; i++)
+		put8(b, 1);
+	put(b, "\xff\xc4", 2);
+	be16(b, 2 + 17 + 2 + 17 + 1);
+	put8(b, 0x00);
+	for (int i = 1; i <= 16; i++)
+		put8(b, i <= 2);
+	put(b, "\x00\x04", 2);
+	put8(b, 0x10);
+	for (int i = 1; i <= 16; i++)
+		put8(b, i == 1);
+	put8(b, 0);
+	put(b, "\xff\xc0", 2);
+	be16(b, 2 + sizeof sof);
+	put(b, sof, sizeof sof);
+	put(b, "\xff\xdd", 2);
+	be16(b, 4);
+	be16(b, 1);
+	put(b, "\xff\xda", 2);
+	be16(b, 2 + sizeof sos);
+	put(b, sos, sizeof sos);
+	for (int m = 0; m < 2; m++) {
+		Bits w = {b, 0, 0};
+		bits(&w, 0x2f, 6); /* '10' '1111': +15 */
+		bits(&w, 0, 1);
+		bits(&w, 0x20, 6); /* '10' '0000': -15 */
+		bits(&w, 0, 1);
+		bits(&w, 0x2f, 6);
+		bits(&w, 0, 1);
+		for (int k = 0; k < 3; k++) /* Y3, Cb, Cr: diff 0, end of block */
+			bits(&w, 0, 2);
+		flush_bits(&w);
+		if (m == 0)
+			put(b, "\xff\xd0", 2);
+	}
+	put(b, "\xff\xd9", 2);
+}
+
 static int decode(const Buf *b, uint8_t *y, uint32_t h, uint32_t w, int fmt)
 {
 	static uint8_t work[RT_IMG_WORK_BYTES(1024, 8, 8)];
@@ -166,6 +246,28 @@ static void check_rgb(const uint8_t *y, int fmt)
 			else
 				assert_true(q[0] == p[2] && q[1] == p[1] && q[2] == p[0]);
 		}
+}
+
+/* The hand-made JPEG decodes to its grey blocks in every pixel_format. */
+static void test_jpeg_blocks_and_restart(void **state)
+{
+	(void)state;
+	Buf b;
+	uint8_t y[16 * 32 * 3];
+	make_jpeg(&b);
+	for (int fmt = 0; fmt < 3; fmt++) {
+		int ch = fmt == RT_IMG_GRAY ? 1 : 3;
+		assert_int_equal(decode(&b, y, 16, 32, fmt), 0);
+		for (int r = 0; r < 16; r++)
+			for (int c = 0; c < 32; c++)
+				for (int k = 0; k < ch; k++) {
+					int want = r < 8 && c % 16 >= 8 ? 128 : 143;
+					if (y[(r * 32 + c) * ch + k] != want)
+						fail_msg("fmt %d: pixel (%d, %d) is %d, expected %d", fmt, r, c,
+							 y[(r * 32 + c) * ch + k], want);
+				}
+	}
+	assert_int_not_equal(decode(&b, y, 16, 16, RT_IMG_RGB), 0);
 }
 
 static void test_png_crc_is_the_standard_one(void **state)
@@ -224,11 +326,12 @@ static void test_size_mismatch_fails(void **state)
 static void test_truncated_and_corrupt_images(void **state)
 {
 	(void)state;
-	void (*makers[])(Buf *) = {make_pnm, make_bmp, make_tiff};
-	for (int k = 0; k < 4; k++) {
+	void (*makers[])(Buf *) = {make_pnm, make_bmp, make_tiff, make_jpeg};
+	for (int k = 0; k < 5; k++) {
 		Buf b, t;
-		uint8_t y[18];
-		if (k < 3)
+		uint8_t y[16 * 32 * 3];
+		uint32_t h = k == 3 ? 16 : 2, w = k == 3 ? 32 : 3;
+		if (k < 4)
 			makers[k](&b);
 		else
 			make_png(&b, 4);
@@ -237,8 +340,8 @@ static void test_truncated_and_corrupt_images(void **state)
 			t.n = n;
 			uint8_t *exact = malloc(n ? n : 1);
 			memcpy(exact, b.b, n);
-			static uint8_t work[RT_IMG_WORK_BYTES(1024, 2, 3)];
-			int rc = rt_img_decode(exact, n, y, 2, 3, RT_IMG_RGB, work);
+			static uint8_t work[RT_IMG_WORK_BYTES(1024, 16, 32)];
+			int rc = rt_img_decode(exact, n, y, h, w, RT_IMG_RGB, work);
 			free(exact);
 			if (rc == 0)
 				fail_msg("format %d: prefix of %zu of %zu bytes decoded", k, n, b.n);
@@ -249,8 +352,8 @@ static void test_truncated_and_corrupt_images(void **state)
 				t.b[i] = (uint8_t)v;
 				uint8_t *exact = malloc(t.n);
 				memcpy(exact, t.b, t.n);
-				static uint8_t work[RT_IMG_WORK_BYTES(1024, 2, 3)];
-				(void)rt_img_decode(exact, t.n, y, 2, 3, RT_IMG_RGB, work);
+				static uint8_t work[RT_IMG_WORK_BYTES(1024, 16, 32)];
+				(void)rt_img_decode(exact, t.n, y, h, w, RT_IMG_RGB, work);
 				free(exact);
 			}
 	}
@@ -408,6 +511,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_png_crc_is_the_standard_one),
+		cmocka_unit_test(test_jpeg_blocks_and_restart),
 		cmocka_unit_test(test_every_format_and_pixel_format),
 		cmocka_unit_test(test_size_mismatch_fails),
 		cmocka_unit_test(test_truncated_and_corrupt_images),
