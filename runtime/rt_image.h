@@ -1,13 +1,15 @@
-/* rt_image.h - ImageDecoder: BMP, PNM, PNG and TIFF into an H x W x C uint8 image.
+/* rt_image.h - ImageDecoder: BMP, PNM, PNG, TIFF and baseline JPEG into an H x W x C
+ * uint8 image.
  *
  * Written into a model.c only when it has an ImageDecoder node (OpDef.runtime), after
  * cnnc_rt.h. The output shape is fixed at compile time, so rt_img_decode() is told the
  * H and W to expect and fails on an image of any other size. Every read is bounds
  * checked: a truncated or corrupt stream, or a variant these decoders do not handle
- * (interlaced PNG, compressed TIFF other than PackBits, RLE BMP, ASCII PNM, ...), makes
- * it return non-zero. No allocation: PNG and TIFF decode into the caller's `work`
- * buffer of rt_img_work_bytes() bytes (the compressed bytes and the raw rows), and the
- * Huffman tables and PNG palette live on the stack (about 3 KB).
+ * (interlaced PNG, compressed TIFF other than PackBits, RLE BMP, ASCII PNM, progressive
+ * JPEG, WebP, JPEG 2000, ...), makes it return non-zero. No allocation: PNG, TIFF and
+ * JPEG decode into the caller's `work` buffer of RT_IMG_WORK_BYTES (PNG's compressed
+ * bytes and raw rows, TIFF's strips, JPEG's component planes), and the Huffman and
+ * quantization tables and the PNG palette live on the stack (under 4 KB).
  *
  * Colour follows Pillow, which made the ONNX reference outputs: RGB as stored (BGR
  * reversed); Grayscale from RGB by ITU-R 601-2 luma in 16-bit fixed point,

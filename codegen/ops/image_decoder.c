@@ -1,5 +1,5 @@
-/* image_decoder.c - ImageDecoder: an encoded image (BMP, PNM, PNG, TIFF) into H x W x C
- * uint8, C = 3 for pixel_format RGB/BGR and 1 for Grayscale.
+/* image_decoder.c - ImageDecoder: an encoded image (BMP, PNM, PNG, TIFF, baseline JPEG)
+ * into H x W x C uint8, C = 3 for pixel_format RGB/BGR and 1 for Grayscale.
  *
  * Value-dependent shape, cnnc's answer: the image's size is in its bytes, so the output
  * shape comes from the model's declaration of the output (a graph output or value_info
@@ -7,7 +7,8 @@
  * image of another size. The decoders are runtime/rt_image.h, written into model.c
  * only when the op is used (Emit.runtime); the kernel returns their status (OPF_STATUS:
  * P_run returns 4 for a corrupt, truncated or unsupported image, the output zeroed).
- * Workspace: the compressed bytes plus the raw rows, RT_IMG_WORK_BYTES there.
+ * Workspace: RT_IMG_WORK_BYTES there (PNG's compressed bytes and raw rows, or JPEG's
+ * planes).
  */
 #include <string.h>
 
