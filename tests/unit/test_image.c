@@ -507,6 +507,38 @@ static void test_undeclared_output_shape_is_a_compile_error(void **state)
 	free(dir), free(model), free(mc);
 }
 
+/* An intermediate ImageDecoder output takes its shape from value_info (and --dim binds
+   a symbolic dim there). */
+static void test_value_info_declares_the_shape(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir(), *model = path_in(dir, "m.onnx"), *mc = path_in(dir, "x.c");
+	char *mh = path_in(dir, "x.h");
+	ModelBuilder *mb = mb_new(9, 20);
+	mb_input(mb, "data", DT_UINT8, "100");
+	mb_node(mb, "ImageDecoder", "dec", "data", "img");
+	mb_attr_str(mb, "pixel_format", "BGR");
+	mb_node(mb, "Identity", "id", "img", "out");
+	mb_value_info(mb, "img", DT_UINT8, "Hx7x3");
+	mb_output(mb, "out", DT_UINT8, NULL);
+	mb_write(mb, model);
+	mb_free(mb);
+	char *out;
+	assert_int_equal(test_run_cnnc(&out, model, "-o", mc, "--dim", "H=5", NULL), 0);
+	free(out);
+	char *h = read_text(mh);
+	assert_non_null(strstr(h, "#define x_OUTPUT_0_SIZE 105 "));
+	free(h);
+	assert_int_equal(test_run_cnnc(&out, model, "-o", mc, NULL), 1); /* H unbound */
+	assert_non_null(strstr(out, "ImageDecoder needs a declared output shape"));
+	free(out);
+	unlink(mc);
+	unlink(mh);
+	unlink(model);
+	rmdir(dir);
+	free(dir), free(model), free(mc), free(mh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_corrupt_images),
 		cmocka_unit_test(test_run_returns_4_on_a_corrupt_image),
 		cmocka_unit_test(test_undeclared_output_shape_is_a_compile_error),
+		cmocka_unit_test(test_value_info_declares_the_shape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
