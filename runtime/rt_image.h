@@ -5,7 +5,7 @@
  * cnnc_rt.h. The output shape is fixed at compile time, so rt_img_decode() is told the
  * H and W to expect and fails on an image of any other size. Every read is bounds
  * checked: a truncated or corrupt stream, or a variant these decoders do not handle
- * (interlaced PNG, compressed TIFF other than PackBits, RLE BMP, ASCII PNM, progressive
+ * (compressed TIFF other than PackBits, RLE BMP, ASCII PNM, progressive
  * JPEG, WebP, JPEG 2000, ...), makes it return non-zero. No allocation: PNG, TIFF and
  * JPEG decode into the caller's `work` buffer of RT_IMG_WORK_BYTES (PNG's compressed
  * bytes and raw rows, TIFF's strips, JPEG's component planes), and the Huffman and
@@ -463,15 +463,31 @@ RT_FN unsigned rt_img_sample(const uint8_t *row, size_t k, unsigned depth)
 	return (row[bit / 8] >> (8 - depth - bit % 8)) & ((1u << depth) - 1);
 }
 
-/* Non-interlaced PNG of any colour type, depths 1-16; chunks CRC-checked, IDAT data
-   gathered into work and inflated after it. */
+/* Pass k of a PNG image: 0 the whole image, 1-7 Adam7's passes; their origin, step and
+   size (pw or ph 0 for an empty pass). */
+RT_FN void rt_png_pass(int k, uint32_t w, uint32_t h, uint32_t *x0, uint32_t *y0, uint32_t *dx,
+			 uint32_t *dy, uint32_t *pw, uint32_t *ph)
+{
+	static const uint8_t g[8][4] = {{0, 0, 1, 1}, {0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8},
+					{2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+	*x0 = g[k][0];
+	*y0 = g[k][1];
+	*dx = g[k][2];
+	*dy = g[k][3];
+	*pw = w > *x0 ? (w - *x0 + *dx - 1) / *dx : 0;
+	*ph = h > *y0 ? (h - *y0 + *dy - 1) / *dy : 0;
+}
+
+/* PNG of any colour type, depths 1-16, plain or Adam7-interlaced; chunks CRC-checked,
+   IDAT data gathered into work and inflated after it. */
 RT_FN int rt_img_png(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *work)
 {
 	static const uint8_t sig[8] = {137, 80, 78, 71, 13, 10, 26, 10};
 	uint8_t pal[768];
-	uint32_t npal = 0, w = 0, h = 0, depth = 0, type = 0, r, c;
-	size_t pos = 8, zlen = 0, ch, rb, bpp;
-	int seen_ihdr = 0, seen_end = 0;
+	uint32_t npal = 0, w = 0, h = 0, depth = 0, type = 0, interlace = 0, r, c;
+	uint32_t x0, y0, dx, dy, pw, ph;
+	size_t pos = 8, zlen = 0, ch, bpp, total;
+	int seen_ihdr = 0, seen_end = 0, k;
 	uint8_t *raw;
 	if (n < 8 || memcmp(s, sig, 8) != 0)
 		return 1;
@@ -498,7 +514,8 @@ RT_FN int rt_img_png(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *wor
 			h = rt_img_be32(d + 4);
 			depth = d[8];
 			type = d[9];
-			if (d[10] || d[11] || d[12]) /* compression, filter, interlace */
+			interlace = d[12];
+			if (d[10] || d[11] || interlace > 1) /* compression, filter, interlace */
 				return 1;
 			if (w != o->w || h != o->h)
 				return 1;
@@ -524,29 +541,45 @@ RT_FN int rt_img_png(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *wor
 	if (type == 3 && npal == 0)
 		return 1;
 	ch = type == 2 ? 3 : type == 4 ? 2 : type == 6 ? 4 : 1;
-	rb = (size_t)(((uint64_t)w * ch * depth + 7) / 8);
 	bpp = ch * depth / 8 ? ch * depth / 8 : 1;
+	/* the passes: the whole image, or Adam7's seven sub-images one after another */
+	for (total = 0, k = interlace ? 1 : 0; k < (interlace ? 8 : 1); k++) {
+		rt_png_pass(k, w, h, &x0, &y0, &dx, &dy, &pw, &ph);
+		if (pw && ph)
+			total += (size_t)ph * (1 + (size_t)(((uint64_t)pw * ch * depth + 7) / 8));
+	}
 	raw = work + zlen;
-	if (rt_inflate(work, zlen, raw, (size_t)h * (rb + 1)) || rt_img_unfilter(raw, h, rb, bpp))
+	if (total > RT_IMG_WORK_BYTES((size_t)n, (size_t)h, (size_t)w) - n || rt_inflate(work, zlen, raw, total))
 		return 1;
-	for (r = 0; r < h; r++) {
-		const uint8_t *row = raw + (size_t)r * (rb + 1) + 1;
-		for (c = 0; c < w; c++) {
-			size_t k = (size_t)c * ch;
-			unsigned v = rt_img_sample(row, k, depth);
-			if (type == 3) {
-				if (v >= npal)
-					return 1;
-				rt_img_put(o, r, c, pal[3 * v], pal[3 * v + 1], pal[3 * v + 2]);
-			} else if (type == 2 || type == 6) {
-				rt_img_put(o, r, c, v, rt_img_sample(row, k + 1, depth),
-					   rt_img_sample(row, k + 2, depth));
-			} else {
-				if (depth < 8)
-					v = v * 255u / ((1u << depth) - 1);
-				rt_img_put(o, r, c, v, v, v);
+	for (k = interlace ? 1 : 0; k < (interlace ? 8 : 1); k++) {
+		size_t rb;
+		rt_png_pass(k, w, h, &x0, &y0, &dx, &dy, &pw, &ph);
+		if (!pw || !ph)
+			continue;
+		rb = (size_t)(((uint64_t)pw * ch * depth + 7) / 8);
+		if (rt_img_unfilter(raw, ph, rb, bpp))
+			return 1;
+		for (r = 0; r < ph; r++) {
+			const uint8_t *row = raw + (size_t)r * (rb + 1) + 1;
+			for (c = 0; c < pw; c++) {
+				size_t i = (size_t)c * ch;
+				uint32_t yr = y0 + r * dy, xc = x0 + c * dx;
+				unsigned v = rt_img_sample(row, i, depth);
+				if (type == 3) {
+					if (v >= npal)
+						return 1;
+					rt_img_put(o, yr, xc, pal[3 * v], pal[3 * v + 1], pal[3 * v + 2]);
+				} else if (type == 2 || type == 6) {
+					rt_img_put(o, yr, xc, v, rt_img_sample(row, i + 1, depth),
+						   rt_img_sample(row, i + 2, depth));
+				} else {
+					if (depth < 8)
+						v = v * 255u / ((1u << depth) - 1);
+					rt_img_put(o, yr, xc, v, v, v);
+				}
 			}
 		}
+		raw += (size_t)ph * (rb + 1);
 	}
 	return 0;
 }

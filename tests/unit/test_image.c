@@ -108,11 +108,58 @@ static unsigned paeth(unsigned a, unsigned b, unsigned c)
 	return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/* RGB 8-bit; row 0 filtered with `f0` (0-4), row 1 with Paeth; zlib with one stored
-   block. */
+/* The 3 x 2 RGB 8-bit PNG of the raw (filtered) rows: zlib with one stored block, in
+   two IDAT chunks. */
+static void png_of_raw(Buf *b, const uint8_t *raw, size_t nraw, int interlace)
+{
+	uint8_t z[64], ihdr[13] = {0, 0, 0, 3, 0, 0, 0, 2, 8, 2, 0, 0, (uint8_t)interlace};
+	size_t zn = 0;
+	uint32_t s1 = 1, s2 = 0;
+	z[zn++] = 0x78;
+	z[zn++] = 0x01;
+	z[zn++] = 1; /* final stored block */
+	z[zn++] = (uint8_t)nraw;
+	z[zn++] = 0;
+	z[zn++] = (uint8_t)~nraw;
+	z[zn++] = 0xff;
+	memcpy(z + zn, raw, nraw);
+	zn += nraw;
+	for (size_t i = 0; i < nraw; i++) {
+		s1 = (s1 + raw[i]) % 65521;
+		s2 = (s2 + s1) % 65521;
+	}
+	for (int k = 3; k >= 0; k--)
+		z[zn++] = (uint8_t)((s2 << 16 | s1) >> (8 * k));
+	b->n = 0;
+	put(b, "\x89PNG\r\n\x1a\n", 8);
+	png_chunk(b, "IHDR", ihdr, 13);
+	png_chunk(b, "IDAT", z, 10); /* split over two IDAT chunks */
+	png_chunk(b, "IDAT", z + 10, (uint32_t)zn - 10);
+	png_chunk(b, "IEND", NULL, 0);
+}
+
+/* Adam7: passes 1, 4, 6 hold pixels (0,0), (0,2), (0,1); pass 7 row 1; the rest are
+   empty. Filter 0 everywhere. */
+static void make_png_adam7(Buf *b)
+{
+	uint8_t raw[22];
+	size_t n = 0;
+	static const int at[3] = {0, 2, 1};
+	for (int k = 0; k < 3; k++) {
+		raw[n++] = 0;
+		memcpy(raw + n, pic[0][at[k]], 3);
+		n += 3;
+	}
+	raw[n++] = 0;
+	memcpy(raw + n, pic[1], 9);
+	n += 9;
+	png_of_raw(b, raw, n, 1);
+}
+
+/* Row 0 filtered with `f0` (0-4), row 1 with Paeth. */
 static void make_png(Buf *b, int f0)
 {
-	uint8_t raw[2 * 10], z[64], ihdr[13] = {0, 0, 0, 3, 0, 0, 0, 2, 8, 2, 0, 0, 0};
+	uint8_t raw[2 * 10];
 	const uint8_t *px = &pic[0][0][0];
 	for (int r = 0; r < 2; r++) {
 		int f = r ? 4 : f0;
@@ -125,29 +172,7 @@ static void make_png(Buf *b, int f0)
 			raw[r * 10 + 1 + i] = (uint8_t)(px[r * 9 + i] - pred);
 		}
 	}
-	size_t zn = 0;
-	uint32_t s1 = 1, s2 = 0;
-	z[zn++] = 0x78;
-	z[zn++] = 0x01;
-	z[zn++] = 1; /* final stored block */
-	z[zn++] = sizeof raw;
-	z[zn++] = 0;
-	z[zn++] = (uint8_t)~sizeof raw;
-	z[zn++] = 0xff;
-	memcpy(z + zn, raw, sizeof raw);
-	zn += sizeof raw;
-	for (size_t i = 0; i < sizeof raw; i++) {
-		s1 = (s1 + raw[i]) % 65521;
-		s2 = (s2 + s1) % 65521;
-	}
-	for (int k = 3; k >= 0; k--)
-		z[zn++] = (uint8_t)((s2 << 16 | s1) >> (8 * k));
-	b->n = 0;
-	put(b, "\x89PNG\r\n\x1a\n", 8);
-	png_chunk(b, "IHDR", ihdr, 13);
-	png_chunk(b, "IDAT", z, 10); /* split over two IDAT chunks */
-	png_chunk(b, "IDAT", z + 10, (uint32_t)zn - 10);
-	png_chunk(b, "IEND", NULL, 0);
+	png_of_raw(b, raw, sizeof raw, 0);
 }
 
 /* MSB-first bit writer for JPEG entropy data, with 0xff stuffing. */
@@ -281,14 +306,14 @@ static void test_png_crc_is_the_standard_one(void **state)
 static void test_every_format_and_pixel_format(void **state)
 {
 	(void)state;
-	void (*makers[])(Buf *) = {make_pnm, make_bmp, make_tiff};
-	for (int k = 0; k < 3 + 5; k++) {
+	void (*makers[])(Buf *) = {make_pnm, make_bmp, make_tiff, make_png_adam7};
+	for (int k = 0; k < 4 + 5; k++) {
 		Buf b;
 		uint8_t y[18];
-		if (k < 3)
+		if (k < 4)
 			makers[k](&b);
 		else
-			make_png(&b, k - 3);
+			make_png(&b, k - 4);
 		assert_int_equal(decode(&b, y, 2, 3, RT_IMG_RGB), 0);
 		check_rgb(y, RT_IMG_RGB);
 		assert_int_equal(decode(&b, y, 2, 3, RT_IMG_BGR), 0);
@@ -326,12 +351,12 @@ static void test_size_mismatch_fails(void **state)
 static void test_truncated_and_corrupt_images(void **state)
 {
 	(void)state;
-	void (*makers[])(Buf *) = {make_pnm, make_bmp, make_tiff, make_jpeg};
-	for (int k = 0; k < 5; k++) {
+	void (*makers[])(Buf *) = {make_pnm, make_bmp, make_tiff, make_jpeg, make_png_adam7};
+	for (int k = 0; k < 6; k++) {
 		Buf b, t;
 		uint8_t y[16 * 32 * 3];
 		uint32_t h = k == 3 ? 16 : 2, w = k == 3 ? 32 : 3;
-		if (k < 4)
+		if (k < 5)
 			makers[k](&b);
 		else
 			make_png(&b, 4);
