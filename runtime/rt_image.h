@@ -626,8 +626,8 @@ RT_FN int rt_img_tiff(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *wo
 {
 	RtTiff t;
 	uint32_t ifd, ne, i, w = 0, h = 0, comp = 1, photo = 9, spp = 1, rps = 0xffffffffu;
-	uint32_t nstrips = 0, r, c, k;
-	size_t e_off = 0, e_cnt = 0, rb, total;
+	uint32_t nstrips = 0, r, c;
+	size_t e_off = 0, e_cnt = 0, rb, total, k;
 	t.s = s;
 	t.n = n;
 	if (n < 8 || !((s[0] == 'I' && s[1] == 'I') || (s[0] == 'M' && s[1] == 'M')))
@@ -647,7 +647,7 @@ RT_FN int rt_img_tiff(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *wo
 		case 257: if (rt_tiff_val(&t, e, 0, &h)) return 1; break;
 		case 258: /* BitsPerSample: 8 for every sample */
 			for (k = 0; k < cnt; k++)
-				if (rt_tiff_val(&t, e, k, &v) || v != 8)
+				if (rt_tiff_val(&t, e, (uint32_t)k, &v) || v != 8)
 					return 1;
 			break;
 		case 259: if (rt_tiff_val(&t, e, 0, &comp)) return 1; break;
@@ -680,7 +680,7 @@ RT_FN int rt_img_tiff(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *wo
 			if (cnt < want)
 				return 1;
 			memcpy(work + k, s + off, want);
-			k += (uint32_t)want;
+			k += want;
 			continue;
 		}
 		for (p = off; got < want;) { /* PackBits */
@@ -703,7 +703,7 @@ RT_FN int rt_img_tiff(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *wo
 				got += len;
 			}
 		}
-		k += (uint32_t)want;
+		k += want;
 	}
 	if (k != total)
 		return 1;
@@ -893,8 +893,9 @@ RT_FN int rt_jpg_block(RtJpg *j, int ci, uint32_t bx, uint32_t by)
 	if (t < 0 || t > 11)
 		return 1;
 	memset(co, 0, sizeof co);
-	j->c[ci].pred += rt_jpg_signed(j, t);
-	co[0] = (int32_t)(int16_t)j->c[ci].pred * q[0];
+	/* the prediction wraps like libjpeg's 16-bit coefficient (and cannot overflow) */
+	j->c[ci].pred = (int)((uint32_t)(j->c[ci].pred + rt_jpg_signed(j, t) + 32768) & 0xffffu) - 32768;
+	co[0] = (int32_t)j->c[ci].pred * q[0];
 	for (k = 1; k < 64;) {
 		int rs = rt_jpg_sym(j, &j->ac[j->c[ci].ta]), r = rs >> 4, sz = rs & 15;
 		if (rs < 0)
