@@ -5,7 +5,7 @@
  * cnnc_rt.h. The output shape is fixed at compile time, so rt_img_decode() is told the
  * H and W to expect and fails on an image of any other size. Every read is bounds
  * checked: a truncated or corrupt stream, or a variant these decoders do not handle
- * (compressed TIFF other than PackBits, RLE BMP, ASCII PNM, progressive
+ * (LZW or JPEG-compressed TIFF, RLE BMP, ASCII PNM, progressive
  * JPEG, WebP, JPEG 2000, ...), makes it return non-zero. No allocation: PNG, TIFF and
  * JPEG decode into the caller's `work` buffer of RT_IMG_WORK_BYTES (PNG's compressed
  * bytes and raw rows, TIFF's strips, JPEG's component planes), and the Huffman and
@@ -621,11 +621,12 @@ RT_FN int rt_tiff_val(const RtTiff *t, size_t e, uint32_t k, uint32_t *v)
 }
 
 /* Baseline TIFF, first image: 8-bit grey (BlackIsZero/WhiteIsZero) or RGB(A), chunky,
-   in strips, uncompressed or PackBits, no predictor. Strips decode into work. */
+   in strips, uncompressed, PackBits or Deflate, with or without the horizontal
+   predictor. Strips decode into work. */
 RT_FN int rt_img_tiff(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *work)
 {
 	RtTiff t;
-	uint32_t ifd, ne, i, w = 0, h = 0, comp = 1, photo = 9, spp = 1, rps = 0xffffffffu;
+	uint32_t ifd, ne, i, w = 0, h = 0, comp = 1, photo = 9, spp = 1, rps = 0xffffffffu, pred = 1;
 	uint32_t nstrips = 0, r, c;
 	size_t e_off = 0, e_cnt = 0, rb, total, k;
 	t.s = s;
@@ -657,12 +658,12 @@ RT_FN int rt_img_tiff(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *wo
 		case 278: if (rt_tiff_val(&t, e, 0, &rps)) return 1; break;
 		case 279: e_cnt = e; break;
 		case 284: if (rt_tiff_val(&t, e, 0, &v) || (v != 1 && spp > 1)) return 1; break;
-		case 317: if (rt_tiff_val(&t, e, 0, &v) || v != 1) return 1; break;
+		case 317: if (rt_tiff_val(&t, e, 0, &pred) || (pred != 1 && pred != 2)) return 1; break;
 		default: break;
 		}
 	}
 	if (w != o->w || h != o->h || h == 0 || !e_off || !e_cnt || rps == 0 ||
-	    (comp != 1 && comp != 32773))
+	    (comp != 1 && comp != 8 && comp != 32773 && comp != 32946))
 		return 1;
 	if (!((photo <= 1 && spp == 1) || (photo == 2 && (spp == 3 || spp == 4))))
 		return 1;
@@ -680,6 +681,12 @@ RT_FN int rt_img_tiff(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *wo
 			if (cnt < want)
 				return 1;
 			memcpy(work + k, s + off, want);
+			k += want;
+			continue;
+		}
+		if (comp == 8 || comp == 32946) { /* Deflate: a zlib stream per strip */
+			if (rt_inflate(s + off, cnt, work + k, want))
+				return 1;
 			k += want;
 			continue;
 		}
@@ -707,6 +714,10 @@ RT_FN int rt_img_tiff(const uint8_t *s, size_t n, const RtImgOut *o, uint8_t *wo
 	}
 	if (k != total)
 		return 1;
+	if (pred == 2) /* horizontal differencing: each sample is a delta from the pixel before */
+		for (r = 0; r < h; r++)
+			for (k = spp; k < rb; k++)
+				work[(size_t)r * rb + k] = (uint8_t)(work[(size_t)r * rb + k] + work[(size_t)r * rb + k - spp]);
 	for (r = 0; r < h; r++)
 		for (c = 0; c < w; c++) {
 			const uint8_t *p = work + (size_t)r * rb + (size_t)c * spp;

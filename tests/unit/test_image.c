@@ -1,5 +1,5 @@
 /* test_image.c - ImageDecoder: the decoders of runtime/rt_image.h on images built here
- * (BMP, PNM, TIFF, PNG, a DC-only JPEG; every pixel_format, and every truncation and single-byte corruption
+ * (BMP, PNM, TIFF plain and Deflate, PNG plain and Adam7, a DC-only JPEG; every pixel_format, and every truncation and single-byte corruption
  * of each, which must fail or decode without reading out of bounds), and the op end to
  * end: P_run returns 4 on a corrupt image, and a missing declared output shape is a
  * compile error naming the node.
@@ -68,30 +68,66 @@ static void make_bmp(Buf *b)
 	}
 }
 
-/* Little-endian, uncompressed, one strip. */
-static void make_tiff(Buf *b)
+/* raw as a zlib stream of one stored block, into z; returns its length. */
+static size_t zlib_stored(uint8_t *z, const uint8_t *raw, size_t nraw)
 {
-	static const uint16_t tags[][3] = {{256, 3, 3}, {257, 3, 2}, {258, 3, 8}, {259, 3, 1},
-					   {262, 3, 2}, {273, 4, 0}, {277, 3, 3}, {278, 3, 2},
-					   {279, 4, 18}};
+	size_t zn = 0;
+	uint32_t s1 = 1, s2 = 0;
+	z[zn++] = 0x78;
+	z[zn++] = 0x01;
+	z[zn++] = 1; /* final stored block */
+	z[zn++] = (uint8_t)nraw;
+	z[zn++] = 0;
+	z[zn++] = (uint8_t)~nraw;
+	z[zn++] = 0xff;
+	memcpy(z + zn, raw, nraw);
+	zn += nraw;
+	for (size_t i = 0; i < nraw; i++) {
+		s1 = (s1 + raw[i]) % 65521;
+		s2 = (s2 + s1) % 65521;
+	}
+	for (int k = 3; k >= 0; k--)
+		z[zn++] = (uint8_t)((s2 << 16 | s1) >> (8 * k));
+	return zn;
+}
+
+/* Little-endian, one strip: uncompressed, or (deflate) Deflate with the horizontal
+   predictor. */
+static void make_tiff_as(Buf *b, int deflate)
+{
+	uint16_t tags[][3] = {{256, 3, 3}, {257, 3, 2}, {258, 3, 8}, {259, 3, 1}, {262, 3, 2},
+			      {273, 4, 0}, {277, 3, 3}, {278, 3, 2}, {279, 4, 18}, {317, 3, 2}};
+	uint8_t data[64], delta[18];
+	size_t nd = sizeof pic;
+	int ntags = deflate ? 10 : 9;
+	memcpy(data, pic, sizeof pic);
+	if (deflate) {
+		const uint8_t *px = &pic[0][0][0];
+		for (int i = 0; i < 18; i++)
+			delta[i] = (uint8_t)(px[i] - (i % 9 >= 3 ? px[i - 3] : 0));
+		nd = zlib_stored(data, delta, sizeof delta);
+		tags[3][2] = 8;
+		tags[8][2] = (uint16_t)nd;
+	}
 	b->n = 0;
 	put(b, "II*\0", 4);
 	le32(b, 8);
-	le16(b, 9);
-	for (int i = 0; i < 9; i++) {
+	le16(b, (unsigned)ntags);
+	for (int i = 0; i < ntags; i++) {
 		le16(b, tags[i][0]);
 		le16(b, tags[i][1]);
 		le32(b, 1);
 		if (tags[i][0] == 273)
-			le32(b, 8 + 2 + 9 * 12 + 4);
-		else if (tags[i][1] == 3)
-			le32(b, tags[i][2]); /* a SHORT sits in the low half (little-endian) */
+			le32(b, 8 + 2 + (uint32_t)ntags * 12 + 4);
 		else
-			le32(b, tags[i][2]);
+			le32(b, tags[i][2]); /* a SHORT sits in the low half (little-endian) */
 	}
 	le32(b, 0);
-	put(b, pic, sizeof pic);
+	put(b, data, nd);
 }
+
+static void make_tiff(Buf *b) { make_tiff_as(b, 0); }
+static void make_tiff_deflate(Buf *b) { make_tiff_as(b, 1); }
 
 static void png_chunk(Buf *b, const char *type, const uint8_t *d, uint32_t n)
 {
@@ -113,23 +149,7 @@ static unsigned paeth(unsigned a, unsigned b, unsigned c)
 static void png_of_raw(Buf *b, const uint8_t *raw, size_t nraw, int interlace)
 {
 	uint8_t z[64], ihdr[13] = {0, 0, 0, 3, 0, 0, 0, 2, 8, 2, 0, 0, (uint8_t)interlace};
-	size_t zn = 0;
-	uint32_t s1 = 1, s2 = 0;
-	z[zn++] = 0x78;
-	z[zn++] = 0x01;
-	z[zn++] = 1; /* final stored block */
-	z[zn++] = (uint8_t)nraw;
-	z[zn++] = 0;
-	z[zn++] = (uint8_t)~nraw;
-	z[zn++] = 0xff;
-	memcpy(z + zn, raw, nraw);
-	zn += nraw;
-	for (size_t i = 0; i < nraw; i++) {
-		s1 = (s1 + raw[i]) % 65521;
-		s2 = (s2 + s1) % 65521;
-	}
-	for (int k = 3; k >= 0; k--)
-		z[zn++] = (uint8_t)((s2 << 16 | s1) >> (8 * k));
+	size_t zn = zlib_stored(z, raw, nraw);
 	b->n = 0;
 	put(b, "\x89PNG\r\n\x1a\n", 8);
 	png_chunk(b, "IHDR", ihdr, 13);
@@ -306,14 +326,14 @@ static void test_png_crc_is_the_standard_one(void **state)
 static void test_every_format_and_pixel_format(void **state)
 {
 	(void)state;
-	void (*makers[])(Buf *) = {make_pnm, make_bmp, make_tiff, make_png_adam7};
-	for (int k = 0; k < 4 + 5; k++) {
+	void (*makers[])(Buf *) = {make_pnm, make_bmp, make_tiff, make_tiff_deflate, make_png_adam7};
+	for (int k = 0; k < 5 + 5; k++) {
 		Buf b;
 		uint8_t y[18];
-		if (k < 4)
+		if (k < 5)
 			makers[k](&b);
 		else
-			make_png(&b, k - 4);
+			make_png(&b, k - 5);
 		assert_int_equal(decode(&b, y, 2, 3, RT_IMG_RGB), 0);
 		check_rgb(y, RT_IMG_RGB);
 		assert_int_equal(decode(&b, y, 2, 3, RT_IMG_BGR), 0);
@@ -351,12 +371,13 @@ static void test_size_mismatch_fails(void **state)
 static void test_truncated_and_corrupt_images(void **state)
 {
 	(void)state;
-	void (*makers[])(Buf *) = {make_pnm, make_bmp, make_tiff, make_jpeg, make_png_adam7};
-	for (int k = 0; k < 6; k++) {
+	void (*makers[])(Buf *) = {make_pnm,  make_bmp,       make_tiff,
+				   make_jpeg, make_png_adam7, make_tiff_deflate};
+	for (int k = 0; k < 7; k++) {
 		Buf b, t;
 		uint8_t y[16 * 32 * 3];
 		uint32_t h = k == 3 ? 16 : 2, w = k == 3 ? 32 : 3;
-		if (k < 5)
+		if (k < 6)
 			makers[k](&b);
 		else
 			make_png(&b, 4);
