@@ -13,6 +13,8 @@
 #include "helpers.h"
 #include "runtime/cnnc_rt.h"
 #include "runtime/rt_image.h"
+#include "runtime/rt_image_jpeg.h"
+#include "runtime/rt_image_png.h"
 
 /* The 2 x 3 RGB test picture, row-major. */
 static const uint8_t pic[2][3][3] = {
