@@ -38,11 +38,11 @@ static int infer(Graph *g, Node *n, Diag *d)
 	const Value *y = op_outv(g, n, 0);
 	if (!y)
 		return ir_node_error(d, g, n, "output 0 is missing");
-	if (!y->has_declared)
+	if (!y->declared)
 		return ir_node_error(d, g, n, "ImageDecoder needs a declared output shape: give "
 				     "output '%s' a complete [H, W, C] shape in the model (graph output "
 				     "or value_info); the decoded size depends on the image", y->name);
-	const Shape *s = &y->declared;
+	const Shape *s = y->declared;
 	int64_t c = fmt == 2 ? 1 : 3;
 	if (s->rank != 3 || s->dims[2] != c)
 		return ir_node_error(d, g, n, "output '%s' is declared with rank %d, expected "
