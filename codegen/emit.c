@@ -16,6 +16,7 @@
  * rather than P_run(), and reads each constant at `weights + offset`. String
  * constants are arrays of pointers and stay in model.c.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@
 
 #include "codegen.h"
 #include "ops/ops.h"
+
+/* Most distinct on-demand runtime texts (Emit.runtime) one model.c can need. */
+#define CG_MAX_RUNTIMES 8
 
 typedef struct Cg {
 	const Graph *g;
@@ -35,6 +39,8 @@ typedef struct Cg {
 	Out *bin;             /* the weights file (--weights=file), else NULL */
 	char binname[256];    /* its file name for comments: the header's, ending in .bin */
 	Diag *d;
+	const char *runtimes[CG_MAX_RUNTIMES]; /* on-demand support texts written so far */
+	int nruntimes;
 } Cg;
 
 /* The weights file header: magic, byte-order mark, FNV-1a checksum of everything
@@ -289,6 +295,16 @@ static bool writes_nothing(const Graph *g, const Node *n)
 	return present > 0;
 }
 
+/* True if the support text (Emit.runtime) is in model.c already. */
+static bool runtime_written(const Cg *cg, const char *text)
+{
+	for (int k = 0; k < cg->nruntimes; k++)
+		if (cg->runtimes[k] == text)
+			return true;
+	assert(cg->nruntimes < CG_MAX_RUNTIMES); /* one per RT_ONDEMAND header at most */
+	return false;
+}
+
 static int emit_kernel(Cg *cg, uint32_t i, const char *fn)
 {
 	const Graph *g = cg->g;
@@ -308,7 +324,8 @@ static int emit_kernel(Cg *cg, uint32_t i, const char *fn)
 		diag_error(cg->d, "out of memory");
 		goto done;
 	}
-	out_printf(&sig, "static void %s(", fn);
+	bool status = def->flags & OPF_STATUS;
+	out_printf(&sig, "static %s %s(", status ? "int" : "void", fn);
 	int np = 0;
 	for (int k = 0; k < n->ninputs; k++) {
 		const Value *v = op_in(g, n, k);
@@ -339,14 +356,21 @@ static int emit_kernel(Cg *cg, uint32_t i, const char *fn)
 	if (!np)
 		out_printf(&sig, "void");
 	out_printf(&sig, ")");
-	Emit e = {&body, &decls, g, n, cg->opt, fn, in, out, n->scratch_bytes > 0 ? "scratch" : NULL};
+	Emit e = {&body, &decls, g, n, cg->opt, fn, in, out, n->scratch_bytes > 0 ? "scratch" : NULL,
+		  NULL};
 	body.indent = 1;
-	if (!writes_nothing(g, n) && def->emit(&e) < 0) {
+	if (writes_nothing(g, n) && status)
+		out_line(&body, "return 0;");
+	else if (!writes_nothing(g, n) && def->emit(&e) < 0) {
 		if (!cg->d->nerrors)
 			ir_node_error(cg->d, g, n, "code generation failed");
 		goto done;
 	}
 	Out *c = cg->c;
+	if (e.runtime && !runtime_written(cg, e.runtime)) {
+		out_printf(c, "\n%s", e.runtime);
+		cg->runtimes[cg->nruntimes++] = e.runtime;
+	}
 	out_printf(c, "\n");
 	out_comment(c, "node '%s' (%s, opset %d)", n->name, n->op_type, n->opset);
 	if (decls.len)
@@ -385,7 +409,8 @@ static void emit_call(Cg *cg, Out *o, uint32_t i, const char *fn)
 	const Graph *g = cg->g;
 	const Node *n = ir_node(g, i);
 	char buf[512];
-	out_printf(o, "\t%s(", fn);
+	bool status = op_def(n->op)->flags & OPF_STATUS;
+	out_printf(o, status ? "\tif (%s(" : "\t%s(", fn);
 	int np = 0;
 	for (int k = 0; k < n->ninputs; k++)
 		if (ir_has_in(n, k))
@@ -395,7 +420,10 @@ static void emit_call(Cg *cg, Out *o, uint32_t i, const char *fn)
 			out_printf(o, "%s%s", np++ ? ", " : "", operand(cg, n->outputs[k], buf, sizeof buf));
 	if (n->scratch_bytes > 0)
 		out_printf(o, "%sws + %lld", np++ ? ", " : "", (long long)n->scratch_offset);
-	out_printf(o, ");\n");
+	if (status)
+		out_printf(o, "))\n\t\treturn %d;\n", CG_RUN_BAD_INPUT);
+	else
+		out_printf(o, ");\n");
 }
 
 /* ------------------------------------------------------------ interface */
@@ -475,8 +503,9 @@ static void emit_header(Cg *cg, const char *guard)
 		      " * 4- and 2-bit types: one element per byte). %s_run() reads inputs[i] and\n"
 		      " * writes outputs[i]; it needs %s_WORKSPACE_SIZE bytes of scratch, 64-byte\n"
 		      " * aligned, and keeps no state between calls: threads may run it at once, each\n"
-		      " * with its own workspace. It returns 0 on success, 1 for a NULL argument, and\n"
-		      " * 2 when an input fixed at compile time (--input-value) differs.\n"
+		      " * with its own workspace. It returns 0 on success, 1 for a NULL argument,\n"
+		      " * 2 when an input fixed at compile time (--input-value) differs, and 4 when\n"
+		      " * an input's contents cannot be processed (a corrupt encoded image).\n"
 		      " * A sequence is passed as one buffer holding its elements one after another\n"
 		      " * (the length and every element's shape are fixed at compile time and listed\n"
 		      " * below); an optional as its element's buffer, of 0 bytes when it is empty.\n"

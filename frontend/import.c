@@ -212,6 +212,36 @@ static int convert_type(Importer *im, Graph *g, Value *v, const Onnx__TypeProto 
 	return 0;
 }
 
+/* Records tp's shape in v->declared (arena of g) when tp is a tensor type whose every
+   dim is a number (or a symbolic dim bound with --dim); anything else declares nothing.
+   The shape is a hint for ops whose output shape depends on input data, never a type. */
+static void declare_shape(Importer *im, Graph *g, Value *v, const Onnx__TypeProto *tp)
+{
+	if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type->shape ||
+	    tp->tensor_type->shape->n_dim > CNNC_MAX_RANK)
+		return;
+	const Onnx__TensorShapeProto *sp = tp->tensor_type->shape;
+	Shape s = {(int)sp->n_dim, {0}};
+	for (size_t i = 0; i < sp->n_dim; i++) {
+		const Onnx__TensorShapeProto__Dimension *dim = sp->dim[i];
+		int64_t val = -1;
+		if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE)
+			val = dim->dim_value;
+		else if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM)
+			for (int k = 0; im->opt && k < im->opt->ndims; k++)
+				if (strcmp(im->opt->dims[k].name, dim->dim_param) == 0)
+					val = im->opt->dims[k].value;
+		if (val < 0)
+			return;
+		s.dims[i] = val;
+	}
+	Shape *copy = arena_alloc_small(g->arena, sizeof *copy);
+	if (!copy)
+		return; /* out of memory: as if undeclared */
+	*copy = s; /* maybe too large: the op that reads it says so */
+	v->declared = copy;
+}
+
 /* An AT_TYPE_PROTO attribute as its outer kind (s) and innermost element type (i). */
 static void type_proto_attr(Arena *ar, Attr *a, const Onnx__TypeProto *tp)
 {
@@ -601,6 +631,13 @@ static int import_graph(Importer *im, Graph *g, const Onnx__GraphProto *gp, bool
 		    vi->type->tensor_type->has_elem_type && dtype_valid(vi->type->tensor_type->elem_type))
 			v->dtype = (DType)vi->type->tensor_type->elem_type; /* a hint for empty graphs */
 		g->outputs[g->noutputs++] = id;
+		declare_shape(im, g, v, vi->type);
+	}
+	for (size_t i = 0; i < gp->n_value_info; i++) {
+		const Onnx__ValueInfoProto *vi = gp->value_info[i];
+		uint32_t id = vi->name && *vi->name ? ir_find_value(g, vi->name) : IR_NONE;
+		if (id != IR_NONE)
+			declare_shape(im, g, ir_value(g, id), vi->type);
 	}
 	/* every value read must come from somewhere */
 	for (uint32_t i = 0; i < g->nvalues; i++) {

@@ -202,6 +202,9 @@ typedef struct Value {
 	int nelems;       /* sequence (or optional sequence): element count */
 	Shape *elems;     /* its element shapes (arena) */
 	bool typed;      /* dtype and shape are known */
+	const Shape *declared; /* arena: the complete tensor shape the model declares for it
+				  (graph output or value_info), NULL if none; ops whose output
+				  shape depends on input data (ImageDecoder) take it from here */
 	bool is_input;   /* graph input fed by the caller */
 	bool is_output;  /* graph output */
 	uint32_t producer; /* node id or IR_NONE */

@@ -32,6 +32,11 @@ typedef struct Emit {
 	const char *const *in;  /* pointer parameter of input k ("x0"), NULL if absent */
 	const char *const *out; /* pointer parameter of output k ("y0"), NULL if absent */
 	const char *scratch; /* "scratch" (void *, 64-byte aligned) when scratch() > 0 */
+	/* set by emit: support code the kernel needs (a runtime/ header embedded on its
+	   own, see RT_ONDEMAND in CMakeLists.txt), written at file scope once per model.c,
+	   before the first kernel that asks. Big helpers few models need live there rather
+	   than in the runtime every model.c gets. */
+	const char *runtime;
 } Emit;
 
 enum {
@@ -39,7 +44,14 @@ enum {
 	OPF_VIEW = 1 << 1,    /* output 0 is input 0's bytes under another shape */
 	OPF_SCRATCH_KEEP = 1 << 2, /* scratch lives to the end of the run: outputs point
 				      into it (strings made at run time) */
+	OPF_STATUS = 1 << 3,  /* the kernel returns int: 0, or non-zero when the input
+				 data cannot be processed (a corrupt encoded image); P_run
+				 then stops and returns CG_RUN_BAD_INPUT. The body must end
+				 every path with a return. */
 };
+
+/* What P_run returns when a kernel with OPF_STATUS reports bad input data. */
+#define CG_RUN_BAD_INPUT 4
 
 /* What infer returns after replacing its node by others (see the top of this file). */
 #define OP_LOWERED 1

@@ -18,7 +18,7 @@ struct ModelBuilder {
 	Onnx__OperatorSetIdProto opset, extra[3];
 	Onnx__OperatorSetIdProto *opsets[4];
 	Onnx__NodeProto *nodes[MAX_ITEMS];
-	Onnx__ValueInfoProto *inputs[MAX_ITEMS], *outputs[MAX_ITEMS];
+	Onnx__ValueInfoProto *inputs[MAX_ITEMS], *outputs[MAX_ITEMS], *infos[MAX_ITEMS];
 	Onnx__TensorProto *inits[MAX_ITEMS];
 	void *owned[4096]; /* everything calloc'd, freed by mb_free */
 	int nowned;
@@ -60,6 +60,7 @@ ModelBuilder *mb_new(int64_t ir_version, int64_t opset)
 	mb->graph.node = mb->nodes;
 	mb->graph.input = mb->inputs;
 	mb->graph.output = mb->outputs;
+	mb->graph.value_info = mb->infos;
 	mb->graph.initializer = mb->inits;
 	return mb;
 }
@@ -129,6 +130,11 @@ void mb_input(ModelBuilder *mb, const char *name, int dtype, const char *shape)
 void mb_output(ModelBuilder *mb, const char *name, int dtype, const char *shape)
 {
 	mb->outputs[mb->graph.n_output++] = value_info(mb, name, dtype, shape);
+}
+
+void mb_value_info(ModelBuilder *mb, const char *name, int dtype, const char *shape)
+{
+	mb->infos[mb->graph.n_value_info++] = value_info(mb, name, dtype, shape);
 }
 
 static Onnx__TensorProto *tensor(ModelBuilder *mb, const char *name, int dtype,

@@ -22,6 +22,8 @@ void mb_opset(ModelBuilder *mb, const char *domain, int64_t version);
 /* A graph input; shape like "1x3x8x8", "" for a scalar, "Nx3" for a symbolic dim N. */
 void mb_input(ModelBuilder *mb, const char *name, int dtype, const char *shape);
 void mb_output(ModelBuilder *mb, const char *name, int dtype, const char *shape);
+/* A value_info entry (the declared type of an intermediate tensor). */
+void mb_value_info(ModelBuilder *mb, const char *name, int dtype, const char *shape);
 /* A float initializer with the given dims and values (n = product of dims). */
 void mb_init_f32(ModelBuilder *mb, const char *name, const int64_t *dims, int rank, const float *v);
 void mb_init_i64(ModelBuilder *mb, const char *name, const int64_t *dims, int rank, const int64_t *v);
