@@ -382,6 +382,17 @@ RT_FN int64_t rt_qgemm_store256(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64
 }
 #endif
 
+/* ONNX Runtime's requantization of one int32 sum (two's complement bits v): float(v) *
+   mult clamped to [flo, fhi] (the output range less the zero point), rounded half to
+   even, plus yz. */
+RT_FN int32_t rt_q_requant(uint32_t v, float mult, int32_t yz, float flo, float fhi)
+{
+	const int32_t iv = v <= 0x7fffffffu ? (int32_t)v : (int32_t)(v - 0x80000000u) - 0x7fffffff - 1;
+	float f = (float)iv * mult;
+	f = f < flo ? flo : f > fhi ? fhi : f;
+	return (int32_t)nearbyintf(f) + yz;
+}
+
 /* Requantizes the tile into y (element (m, n) at y[m * sm + n * sn]). */
 RT_FN void rt_qgemm_store(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64_t mm, int64_t n0,
 			  int64_t nn, const int32_t *c0, const float *mult, const int32_t *wz,
@@ -404,11 +415,7 @@ RT_FN void rt_qgemm_store(uint32_t acc[RT_QGEMM_MR][16], int64_t m0, int64_t mm,
 			uint32_t v = acc[r][j] + (uint32_t)c0[n];
 			if (wz)
 				v -= (uint32_t)wz[n] * (uint32_t)rs[m];
-			const int32_t iv = v <= 0x7fffffffu ? (int32_t)v
-							    : (int32_t)(v - 0x80000000u) - 0x7fffffff - 1;
-			float f = (float)iv * mult[n];
-			f = f < flo ? flo : f > fhi ? fhi : f;
-			const int32_t q = (int32_t)nearbyintf(f) + yz;
+			const int32_t q = rt_q_requant(v, mult[n], yz, flo, fhi);
 			if (ysigned)
 				((int8_t *)y)[m * sm + n * sn] = (int8_t)q;
 			else

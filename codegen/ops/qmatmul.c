@@ -318,3 +318,167 @@ static int64_t qmm_scratch(const Graph *g, const Node *n)
 
 const OpDef opdef_MATMULINTEGER = {mmi_infer, NULL, mmi_emit, mmi_scratch, 0};
 const OpDef opdef_QLINEARMATMUL = {qmm_infer, NULL, qmm_emit, qmm_scratch, 0};
+
+/* ------------------------------------------------------------ QGemm (com.microsoft) */
+
+/* ORT's QGemm: Y = alpha * a_scale * b_scale * (sum_k (A - a_zp)(B - b_zp) + C), A and B
+   2-D (transA/transB), C int32 broadcastable to [M, N] (its scale a_scale * b_scale, its
+   zero point 0). With y_zero_point Y is requantized to its type (multiplier alpha *
+   a_scale * b_scale / y_scale in float, ORT's order); without, Y is float (divided by
+   y_scale when there is one). b_scale/b_zero_point: per tensor or per column [N]. The
+   fold_qdq pass turns the usual case (constant B, per-tensor or per-column parameters,
+   C of [N] or one element, quantized Y, transA 0) into QConvGemm; this is the rest. */
+typedef struct QG {
+	int64_t M, K, N;
+	bool ta, tb;
+	int cmode; /* C: 0 absent, 1 one element, 2 per column, 3 per row, 4 [M, N] */
+} QG;
+
+static int qgemm_shapes(const Graph *g, const Node *n, QG *q, Diag *d)
+{
+	char s1[128], s2[128];
+	const Value *a = op_in(g, n, 0), *b = op_in(g, n, 3), *c = op_in(g, n, 6);
+	if (a->shape.rank != 2 || b->shape.rank != 2)
+		return ir_node_error(d, g, n, "A %s and B %s must be 2-D",
+				     shape_str(&a->shape, s1, sizeof s1), shape_str(&b->shape, s2, sizeof s2));
+	q->ta = ir_attr_int(n, "transA", 0) != 0;
+	q->tb = ir_attr_int(n, "transB", 0) != 0;
+	q->M = a->shape.dims[q->ta ? 1 : 0];
+	q->K = a->shape.dims[q->ta ? 0 : 1];
+	q->N = b->shape.dims[q->tb ? 0 : 1];
+	if (b->shape.dims[q->tb ? 1 : 0] != q->K)
+		return ir_node_error(d, g, n, "A %s and B %s cannot be multiplied (transA %d, transB %d)",
+				     shape_str(&a->shape, s1, sizeof s1), shape_str(&b->shape, s2, sizeof s2),
+				     q->ta, q->tb);
+	q->cmode = 0;
+	if (c) {
+		const Shape *s = &c->shape;
+		int64_t r0 = s->rank == 2 ? s->dims[0] : 1, c1 = s->rank >= 1 ? s->dims[s->rank - 1] : 1;
+		if (s->rank > 2 || (r0 != 1 && r0 != q->M) || (c1 != 1 && c1 != q->N))
+			return ir_node_error(d, g, n, "C has shape %s, expected one broadcastable to [%lld, %lld]",
+					     shape_str(s, s1, sizeof s1), (long long)q->M, (long long)q->N);
+		q->cmode = ir_numel(c) == 1 ? 1 : r0 == 1 ? 2 : c1 == 1 ? 3 : 4;
+	}
+	return 0;
+}
+
+static int qgemm_infer(Graph *g, Node *n, Diag *d)
+{
+	static const DType f32[] = {DT_FLOAT, DT_UNDEFINED};
+	static const DType i32[] = {DT_INT32, DT_UNDEFINED};
+	char s1[128];
+	QG q;
+	if (op_check_arity(g, n, 6, 9, 6, d) < 0 || op_check_dtype(g, n, 0, q8_types, d) < 0 ||
+	    op_check_dtype(g, n, 3, q8_types, d) < 0 || op_check_dtype(g, n, 1, f32, d) < 0 ||
+	    op_check_dtype(g, n, 4, f32, d) < 0 || (op_in(g, n, 6) && op_check_dtype(g, n, 6, i32, d) < 0) ||
+	    (op_in(g, n, 7) && op_check_dtype(g, n, 7, f32, d) < 0) ||
+	    (op_in(g, n, 8) && op_check_dtype(g, n, 8, q8_types, d) < 0))
+		return -1;
+	for (int k = 2; k <= 5; k += 3) {
+		const Value *z = op_in(g, n, k);
+		if (z->dtype != op_in(g, n, k - 2)->dtype)
+			return ir_node_error(d, g, n, "zero point '%s' is %s, expected %s", z->name,
+					     dtype_name(z->dtype), dtype_name(op_in(g, n, k - 2)->dtype));
+	}
+	if (op_in(g, n, 8) && !op_in(g, n, 7))
+		return ir_node_error(d, g, n, "has y_zero_point but no y_scale, expected both or neither");
+	if (qgemm_shapes(g, n, &q, d) < 0)
+		return -1;
+	for (int k = 1; k <= 8; k++) {
+		const Value *v = op_in(g, n, k);
+		if (!v || k == 3 || k == 6)
+			continue;
+		bool col = k == 4 || k == 5;
+		if (ir_numel(v) != 1 && !(col && v->shape.rank == 1 && v->shape.dims[0] == q.N))
+			return ir_node_error(d, g, n, "input '%s' has shape %s, expected a scalar%s", v->name,
+					     shape_str(&v->shape, s1, sizeof s1), col ? " or [N] (per column)" : "");
+	}
+	if (ir_numel(op_in(g, n, 4)) != ir_numel(op_in(g, n, 5)))
+		return ir_node_error(d, g, n, "b_scale and b_zero_point differ in size (%lld and %lld)",
+				     (long long)ir_numel(op_in(g, n, 4)), (long long)ir_numel(op_in(g, n, 5)));
+	Shape out = {2, {q.M, q.N}};
+	op_set_out(g, n, 0, op_in(g, n, 8) ? op_in(g, n, 8)->dtype : DT_FLOAT, &out);
+	return 0;
+}
+
+static int qgemm_emit(Emit *e)
+{
+	const Graph *g = e->g;
+	const Node *n = e->n;
+	Out *o = e->o;
+	QG q;
+	Diag d;
+	char lit[64];
+	diag_init(&d, "");
+	if (qgemm_shapes(g, n, &q, &d) < 0)
+		return -1;
+	const char *bt = cg_ctype(op_in(g, n, 3)->dtype);
+	bool percol = ir_numel(op_in(g, n, 4)) > 1, quant = arg_in(e, 8) != NULL;
+	DType yt = quant ? op_in(g, n, 8)->dtype : DT_FLOAT;
+	int64_t M = q.M, K = q.K, N = q.N;
+	out_line(o, "const int32_t az = (int32_t)x2[0];");
+	out_line(o, "const float alpha = %s;", cg_lit(DT_FLOAT, (float)ir_attr_float(n, "alpha", 1.0), lit, sizeof lit));
+	out_line(o, "const float sa = alpha * x1[0];");
+	if (quant) {
+		out_line(o, "const int32_t yz = (int32_t)x8[0];");
+		out_line(o, "const float lo = (float)(%d - yz), hi = (float)(%d - yz);",
+			 yt == DT_INT8 ? -128 : 0, yt == DT_INT8 ? 127 : 255);
+	}
+	out_line(o, "uint32_t *acc = (uint32_t *)scratch;");
+	out_line(o, "for (int64_t m = 0; m < %lld; m++) {", (long long)M);
+	/* a[m][k] at ar[k * as] */
+	out_line(o, "const %s *ar = x0 + m * %lld;", cg_ctype(op_in(g, n, 0)->dtype), q.ta ? 1LL : (long long)K);
+	const char *as = q.ta ? lit : "1";
+	if (q.ta)
+		snprintf(lit, sizeof lit, "%lld", (long long)M);
+	if (q.tb) { /* b[k][n] at x3[n * K + k]: one dot product per output */
+		out_line(o, "for (int64_t n = 0; n < %lld; n++) {", (long long)N);
+		out_line(o, "const %s *br = x3 + n * %lld;", bt, (long long)K);
+		out_line(o, "const int32_t bz = (int32_t)x5[%s];", percol ? "n" : "0");
+		out_line(o, "uint32_t s = 0;");
+		out_line(o, "for (int64_t k = 0; k < %lld; k++)", (long long)K);
+		out_line(o, "\ts += (uint32_t)(((int32_t)ar[k * %s] - az) * ((int32_t)br[k] - bz));", as);
+		out_line(o, "acc[n] = s;");
+		out_line(o, "}");
+	} else {
+		out_line(o, "for (int64_t n = 0; n < %lld; n++)", (long long)N);
+		out_line(o, "\tacc[n] = 0;");
+		out_line(o, "for (int64_t k = 0; k < %lld; k++) {", (long long)K);
+		out_line(o, "const int32_t av = (int32_t)ar[k * %s] - az;", as);
+		out_line(o, "const %s *br = x3 + k * %lld;", bt, (long long)N);
+		out_line(o, "for (int64_t n = 0; n < %lld; n++)", (long long)N);
+		out_line(o, "\tacc[n] += (uint32_t)(av * ((int32_t)br[n] - (int32_t)x5[%s]));",
+			 percol ? "n" : "0");
+		out_line(o, "}");
+	}
+	out_line(o, "for (int64_t n = 0; n < %lld; n++) {", (long long)N);
+	static const char *const cidx[5] = {NULL, "0", "n", "m", NULL};
+	char ci[64];
+	snprintf(ci, sizeof ci, "m * %lld + n", (long long)N);
+	if (q.cmode)
+		out_line(o, "const uint32_t v = acc[n] + (uint32_t)x6[%s];", q.cmode == 4 ? ci : cidx[q.cmode]);
+	else
+		out_line(o, "const uint32_t v = acc[n];");
+	/* ORT: alpha * a_scale * b_scale[n], then / y_scale, each in float */
+	out_line(o, "const float mult = sa * x4[%s]%s;", percol ? "n" : "0", arg_in(e, 7) ? " / x7[0]" : "");
+	if (quant)
+		out_line(o, "y0[m * %lld + n] = (%s)rt_q_requant(v, mult, yz, lo, hi);", (long long)N,
+			 cg_ctype(yt));
+	else
+		out_line(o, "y0[m * %lld + n] = (float)rt_q_i32(v) * mult;", (long long)N);
+	out_line(o, "}");
+	out_line(o, "}");
+	return 0;
+}
+
+static int64_t qgemm_scratch(const Graph *g, const Node *n)
+{
+	QG q;
+	Diag d;
+	diag_init(&d, "");
+	if (qgemm_shapes(g, n, &q, &d) < 0)
+		return 0;
+	return q.N * (int64_t)sizeof(uint32_t);
+}
+
+const OpDef opdef_QGEMM = {qgemm_infer, NULL, qgemm_emit, qgemm_scratch, 0};
