@@ -1,0 +1,1 @@
+Bt9J<gg^medZfja^b_aiYfjZbhcgfejgmm\pibdfkbahmhfkidfeggicgiYi]bcaf

@@ -1,0 +1,1 @@
+Bt10J<tuqqUwžjZd]kp†a\u‚pcpMkzwrw€o‡N~w\lgcx}ji`eqXfpst‚h‘ncgyviw

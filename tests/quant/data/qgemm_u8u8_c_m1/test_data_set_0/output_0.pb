@@ -1,0 +1,1 @@
+Bt10J<roinns}l|’rqz|„q€vwc~…~‘„zs€R‹†ˆdqirr}}†t‚zt|r{fŒ‚uš{€m

@@ -1,0 +1,1 @@
+Bt10J<‚gŽžmuwflM¢>t…‹nbx}_xzsZ\G_ªƒhc‘;f®s’m‡ˆx†e‚Qgm„¯ˆ€…7Vr†•k

@@ -1,0 +1,1 @@
+Bt10J<lwdgclhSakQsrjXki|gjdp<Idg†wvk‡gqƒ˜x{‚dlby~‹x}rr€w‚sYtUZshn
