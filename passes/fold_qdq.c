@@ -9,7 +9,8 @@
  * Patterns (x, w int8 or uint8; scales per tensor, or per output channel for w;
  * zero points constant, any value):
  *   QDQ: DQ(xq) -> Conv|MatMul|Gemm(., DQ(wq) [, DQ(bias int32)]) [-> Relu|Clip] -> Q
- *   QOperator: QLinearConv (2-D, constant weights) and QLinearMatMul (constant 2-D b)
+ *   QOperator: QLinearConv (2-D, constant weights), QLinearMatMul (constant 2-D b) and
+ *   com.microsoft QGemm (constant b, quantized y, transA 0, alpha > 0: alpha joins xs)
  * The result is what ORT computes when it fuses the same pattern: int32 sums, then
  * float(acc) * (xs * ws / ys), round half to even, plus yz; Relu and Clip become the
  * output clamp (exact: quantizing is monotonic). A DQ bias must have scale xs * ws
@@ -383,6 +384,52 @@ static int fold_qlinear(Graph *g, uint32_t id, int *count, Diag *d)
 	return rewrite(g, id, xv, &s, NULL, 0, count, d);
 }
 
+/* com.microsoft QGemm with constant B, per-tensor A and Y parameters, b per tensor or
+   per column, C absent or constant per column (or one element), quantized Y, transA 0
+   and alpha > 0: alpha goes into x's scale, so QConvGemm's multiplier is ORT's
+   (alpha * a_scale * b_scale) / y_scale; C is the bias. */
+static int fold_qgemm(Graph *g, uint32_t id, int *count, Diag *d)
+{
+	const Node *n = ir_node(g, id);
+	const Value *x = op_in(g, n, 0), *w = op_in(g, n, 3), *c = op_in(g, n, 6);
+	const Value *y = op_outv(g, n, 0);
+	double alpha = ir_attr_float(n, "alpha", 1.0);
+	bool tb = ir_attr_int(n, "transB", 0) != 0;
+	QParams xp, wp, yp;
+	QGemmSpec s;
+	memset(&s, 0, sizeof s);
+	if (!w->data || w->shape.rank != 2 || x->shape.rank != 2 || ir_attr_int(n, "transA", 0) ||
+	    !((float)alpha > 0) || !isfinite((float)alpha) || !op_in(g, n, 8) || !is_q8(y->dtype) ||
+	    !read_params(g, n, 1, 2, x->dtype, &xp) || xp.count != 1 ||
+	    !read_params(g, n, 4, 5, w->dtype, &wp) || !read_params(g, n, 7, 8, y->dtype, &yp) ||
+	    yp.count != 1)
+		return 0;
+	s.group = 1;
+	s.n = w->shape.dims[tb ? 0 : 1];
+	s.k = w->shape.dims[tb ? 1 : 0];
+	int64_t nc = c ? ir_numel(c) : 0;
+	if ((wp.count > 1 && wp.count != s.n) || (c && (!c->data || (nc != 1 && nc != s.n) ||
+						      (nc > 1 && c->shape.rank == 2 && c->shape.dims[0] != 1))))
+		return 0;
+	s.w = weights_nk(g, w, tb);
+	int32_t *bias = c ? arena_alloc(g->arena, (size_t)s.n * sizeof *bias) : NULL;
+	if (!s.w || (c && !bias) || !spread(g, &wp, s.n, &s))
+		return diag_error(d, "out of memory");
+	for (int64_t i = 0; c && i < s.n; i++)
+		bias[i] = ((const int32_t *)c->data)[nc > 1 ? i : 0];
+	s.bias = bias;
+	s.xtype = x->dtype;
+	s.xs = (float)alpha * xp.s[0];
+	s.xz = zp_at(&xp, 0);
+	s.wtype = w->dtype;
+	s.ytype = y->dtype;
+	s.ys = yp.s[0];
+	s.yz = zp_at(&yp, 0);
+	s.lo = y->dtype == DT_INT8 ? -128 : 0;
+	s.hi = y->dtype == DT_INT8 ? 127 : 255;
+	return rewrite(g, id, n->inputs[0], &s, NULL, 0, count, d);
+}
+
 /* ------------------------------------------------ Add, Mul, pools, Concat, Relu/Clip, views */
 
 /* One end of a pattern: an 8-bit tensor q with per-tensor scale s and zero point z
@@ -737,6 +784,8 @@ int pass_fold_qdq(Graph *g, const Options *opt, Diag *d)
 			rc = fold_qdq_node(g, i, &qdq, d);
 		else if (op == OP_QLINEARCONV || op == OP_QLINEARMATMUL)
 			rc = fold_qlinear(g, i, &qop, d);
+		else if (op == OP_QGEMM)
+			rc = fold_qgemm(g, i, &qop, d);
 		if (rc < 0)
 			return -1;
 	}
@@ -749,7 +798,7 @@ int pass_fold_qdq(Graph *g, const Options *opt, Diag *d)
 	if (qdq || qop || other) {
 		ir_compact(g);
 		snprintf(g->note, sizeof g->note,
-			 "%d QDQ Conv/MatMul/Gemm and %d QLinearConv/QLinearMatMul -> QConvGemm, "
+			 "%d QDQ Conv/MatMul/Gemm and %d QLinearConv/QLinearMatMul/QGemm -> QConvGemm, "
 			 "%d other QDQ patterns -> integer ops",
 			 qdq, qop, other);
 	}
