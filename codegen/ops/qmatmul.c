@@ -355,7 +355,7 @@ static int qgemm_shapes(const Graph *g, const Node *n, QG *q, Diag *d)
 		const Shape *s = &c->shape;
 		int64_t r0 = s->rank == 2 ? s->dims[0] : 1, c1 = s->rank >= 1 ? s->dims[s->rank - 1] : 1;
 		if (s->rank > 2 || (r0 != 1 && r0 != q->M) || (c1 != 1 && c1 != q->N))
-			return ir_node_error(d, g, n, "C has shape %s, expected one broadcastable to [%lld, %lld]",
+			return ir_node_error(d, g, n, "C has shape %s, expected one broadcastable to [%lld,%lld]",
 					     shape_str(s, s1, sizeof s1), (long long)q->M, (long long)q->N);
 		q->cmode = ir_numel(c) == 1 ? 1 : r0 == 1 ? 2 : c1 == 1 ? 3 : 4;
 	}

@@ -4,8 +4,9 @@
 #   tests/embedded/aarch64.sh [--cnnc PATH] [NAME...]
 #
 # For each model (default: lenet, dscnn, resnet8, lstm_kws, transformer of tests/e2e/data,
-# then the quantized quant/resnet8_qdq_u8, quant/qdq_conv_s8, quant/qlinearconv_dw_u8 and
-# quant/qdq_gemm_u8 of tests/quant/data), `cnnc verify --target aarch64` builds model.c
+# then the quantized quant/resnet8_qdq_u8, quant/qdq_conv_s8, quant/qlinearconv_dw_u8,
+# quant/qdq_gemm_u8 and quant/qgemm_u8u8_transb_percol of tests/quant/data), `cnnc verify
+# --target aarch64` builds model.c
 # and the harness with Debian's aarch64-linux-gnu-gcc (-static, -std=c99 -O2 -Wall
 # -Wextra -Werror: NEON vectors of 4 floats), runs the program under qemu-aarch64 and
 # compares every output with the ONNX Runtime reference outputs committed beside the
@@ -20,7 +21,7 @@ cnnc=$root/build/cnnc
 if [ "${1:-}" = --cnnc ]; then cnnc=$2; shift 2; fi
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=(lenet dscnn resnet8 lstm_kws transformer quant/resnet8_qdq_u8
-	quant/qdq_conv_s8 quant/qlinearconv_dw_u8 quant/qdq_gemm_u8)
+	quant/qdq_conv_s8 quant/qlinearconv_dw_u8 quant/qdq_gemm_u8 quant/qgemm_u8u8_transb_percol)
 for tool in aarch64-linux-gnu-gcc qemu-aarch64; do
 	command -v "$tool" > /dev/null || { echo "aarch64: $tool not found, skipped"; exit 77; }
 done

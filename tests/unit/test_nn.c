@@ -298,6 +298,89 @@ static void test_maxunpool_infers_output(void **state)
 	mb_free(mb);
 }
 
+/* A com.microsoft QGemm of uint8 a (shape as) and int8 b (shape bs) with scalar
+   parameters; c: C's shape (NULL: none), yz: whether y_scale/y_zero_point are given
+   (1: both, 2: y_zero_point only). */
+static ModelBuilder *qgemm_model(const char *as, const char *bs, const char *bss, const char *c,
+				 int yz, int ta, int tb)
+{
+	ModelBuilder *mb = mb_new(8, 13);
+	mb_opset(mb, "com.microsoft", 1);
+	mb_input(mb, "a", DT_UINT8, as);
+	mb_input(mb, "as", DT_FLOAT, "");
+	mb_input(mb, "az", DT_UINT8, "");
+	mb_input(mb, "b", DT_INT8, bs);
+	mb_input(mb, "bs", DT_FLOAT, bss);
+	mb_input(mb, "bz", DT_INT8, bss);
+	if (c)
+		mb_input(mb, "c", DT_INT32, c);
+	if (yz) {
+		mb_input(mb, "ys", DT_FLOAT, "");
+		mb_input(mb, "yz", DT_UINT8, "");
+	}
+	char ins[64];
+	snprintf(ins, sizeof ins, "a,as,az,b,bs,bz%s%s", c ? ",c" : yz ? "," : "",
+		 yz == 1 ? ",ys,yz" : yz == 2 ? ",,yz" : "");
+	mb_node(mb, "QGemm", "qg", ins, "y");
+	mb_domain(mb, "com.microsoft");
+	if (ta)
+		mb_attr_int(mb, "transA", 1);
+	if (tb)
+		mb_attr_int(mb, "transB", 1);
+	mb_output(mb, "y", DT_FLOAT, NULL);
+	return mb;
+}
+
+static void test_qgemm_infers_output(void **state)
+{
+	(void)state;
+	ModelBuilder *mb = qgemm_model("7x3", "5x7", "5", "1x5", 1, 1, 1);
+	Diag d;
+	int rc;
+	Graph *g = infer(mb, &rc, &d);
+	assert_int_equal(rc, 0);
+	assert_out_shape(g, 0, (const int64_t[]){3, 5}, 2);
+	assert_int_equal(ir_value(g, g->outputs[0])->dtype, DT_UINT8);
+	graph_free(g);
+	mb_free(mb);
+	mb = qgemm_model("3x7", "7x5", "", NULL, 0, 0, 0);
+	g = infer(mb, &rc, &d);
+	assert_int_equal(rc, 0);
+	assert_int_equal(ir_value(g, g->outputs[0])->dtype, DT_FLOAT);
+	graph_free(g);
+	mb_free(mb);
+}
+
+static void test_qgemm_reports_bad_inputs(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *as, *bs, *bss, *c;
+		int yz;
+		const char *msg;
+	} cases[] = {
+		{"3x7", "7x5", "", "3x4", 1, "C has shape [3,4], expected one broadcastable to [3,5]"},
+		{"3x7", "7x5", "", NULL, 2, "has y_zero_point but no y_scale, expected both or neither"},
+		{"3x7", "7x5", "3", NULL, 1,
+		 "input 'bs' has shape [3], expected a scalar or [N] (per column)"},
+		{"3x7", "6x5", "", NULL, 1,
+		 "A [3,7] and B [6,5] cannot be multiplied (transA 0, transB 0)"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ModelBuilder *mb =
+		    qgemm_model(cases[i].as, cases[i].bs, cases[i].bss, cases[i].c, cases[i].yz, 0, 0);
+		Diag d;
+		int rc;
+		char want[256];
+		Graph *g = infer(mb, &rc, &d);
+		assert_int_equal(rc, -1);
+		snprintf(want, sizeof want, "model.onnx: node 'qg' (QGemm): %s", cases[i].msg);
+		assert_string_equal(d.msg, want);
+		graph_free(g);
+		mb_free(mb);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +398,8 @@ int main(void)
 		cmocka_unit_test(test_nms_folds_constant_inputs),
 		cmocka_unit_test(test_col2im_reports_block_count),
 		cmocka_unit_test(test_maxunpool_infers_output),
+		cmocka_unit_test(test_qgemm_infers_output),
+		cmocka_unit_test(test_qgemm_reports_bad_inputs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
