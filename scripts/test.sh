@@ -10,8 +10,9 @@
 #    tests/conformance/expected/ stops passing;
 # 3. end-to-end model tests against ONNX Runtime reference outputs, and a smoke run of
 #    the difference test (scripts/difftest.sh) on 20 random graphs;
-# 4. cnnc built with AddressSanitizer + UndefinedBehaviorSanitizer: unit tests and a
-#    slice of the conformance suite, with the generated C also sanitized.
+# 4. cnnc built with AddressSanitizer + UndefinedBehaviorSanitizer: unit tests, every
+#    quantized and difference-test case model, and a slice of the conformance suite
+#    with the generated C also sanitized.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -52,7 +53,24 @@ section "sanitizers (ASan + UBSan): cnnc's unit tests, and generated C of a conf
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCNNC_SANITIZE=ON -DCNNC_WERROR=ON > /dev/null
 cmake --build build-asan -j"$(nproc)" > /dev/null
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$(nproc)" \
-	-E '^(cmake_package|example_classify|m4|m4_qemu|verify_weights_file|quant_cases_native)$') | tail -n 3 || status=1
+	-E '^(cmake_package|example_classify|m4|m4_qemu|verify_weights_file|quant_cases|quant_cases_native|difftest_cases|aarch64)$') | tail -n 3 || status=1
+# the quantized and difference-test case models through the sanitized cnnc, for the
+# host and the aarch64 target (building and running their C is ctest's job above)
+asan_cnnc() { # asan_cnnc MODEL TARGET: one line, "ok" or what went wrong
+	local out
+	out=$(ASAN_OPTIONS=detect_leaks=1 build-asan/cnnc --dim batch_size=1 --target "$2" "$1" \
+		-o "$ASAN_TMP/$(basename "$(dirname "$1")")-$2.c" 2>&1) && echo ok ||
+		echo "FAIL (ASan cnnc, --target $2) $1: ${out:0:400}"
+}
+export -f asan_cnnc
+export ASAN_TMP=$(mktemp -d)
+asan_out=$(for m in tests/quant/data/*/model.onnx tests/difftest/cases/*/model.onnx; do
+	printf '%s\0host\0%s\0aarch64\0' "$m" "$m"; done |
+	xargs -0 -n 2 -P "$(nproc)" bash -c 'asan_cnnc "$0" "$1"')
+grep -v '^ok$' <<< "$asan_out" || true
+echo "asan cnnc on case models: $(grep -c '^ok$' <<< "$asan_out") clean, $(grep -c '^FAIL' <<< "$asan_out") failed"
+grep -q '^FAIL' <<< "$asan_out" && status=1
+rm -rf "$ASAN_TMP"
 CONFORMANCE_CFLAGS="-std=c99 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	tests/conformance/run.sh --cnnc build-asan/cnnc --filter "$(cat tests/conformance/asan_slice.txt)" \
 	--expected onnx112-node asan-onnx112-node=$d112/node || status=1
