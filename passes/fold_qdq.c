@@ -340,6 +340,22 @@ static int fold_qdq_node(Graph *g, uint32_t id, int *count, Diag *d)
 	return rewrite(g, q, xq, &s, dead, 2, count, d);
 }
 
+/* s's element types and per-tensor x and y parameters of a QLinearConv/MatMul/QGemm
+   (x's scale times xmul: QGemm's alpha) and y's saturation range. */
+static void set_io(QGemmSpec *s, const Value *x, const QParams *xp, const Value *w,
+		   const Value *y, const QParams *yp, float xmul)
+{
+	s->xtype = x->dtype;
+	s->xs = xmul * xp->s[0];
+	s->xz = zp_at(xp, 0);
+	s->wtype = w->dtype;
+	s->ytype = y->dtype;
+	s->ys = yp->s[0];
+	s->yz = zp_at(yp, 0);
+	s->lo = y->dtype == DT_INT8 ? -128 : 0;
+	s->hi = y->dtype == DT_INT8 ? 127 : 255;
+}
+
 /* QLinearConv (2-D, constant weights) or QLinearMatMul (constant 2-D b). */
 static int fold_qlinear(Graph *g, uint32_t id, int *count, Diag *d)
 {
@@ -369,15 +385,7 @@ static int fold_qlinear(Graph *g, uint32_t id, int *count, Diag *d)
 	}
 	if (wp.count > 1 && wp.count != s.n)
 		return 0;
-	s.xtype = x->dtype;
-	s.xs = xp.s[0];
-	s.xz = zp_at(&xp, 0);
-	s.wtype = w->dtype;
-	s.ytype = y->dtype;
-	s.ys = yp.s[0];
-	s.yz = zp_at(&yp, 0);
-	s.lo = y->dtype == DT_INT8 ? -128 : 0;
-	s.hi = y->dtype == DT_INT8 ? 127 : 255;
+	set_io(&s, x, &xp, w, y, &yp, 1.0f);
 	if (!s.w || !spread(g, &wp, s.n, &s))
 		return diag_error(d, "out of memory");
 	uint32_t xv = n->inputs[0];
@@ -418,15 +426,7 @@ static int fold_qgemm(Graph *g, uint32_t id, int *count, Diag *d)
 	for (int64_t i = 0; c && i < s.n; i++)
 		bias[i] = ((const int32_t *)c->data)[nc > 1 ? i : 0];
 	s.bias = bias;
-	s.xtype = x->dtype;
-	s.xs = (float)alpha * xp.s[0];
-	s.xz = zp_at(&xp, 0);
-	s.wtype = w->dtype;
-	s.ytype = y->dtype;
-	s.ys = yp.s[0];
-	s.yz = zp_at(&yp, 0);
-	s.lo = y->dtype == DT_INT8 ? -128 : 0;
-	s.hi = y->dtype == DT_INT8 ? 127 : 255;
+	set_io(&s, x, &xp, w, y, &yp, (float)alpha);
 	return rewrite(g, id, n->inputs[0], &s, NULL, 0, count, d);
 }
 
