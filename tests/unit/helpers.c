@@ -414,3 +414,20 @@ int test_run_cnnc(char **out, const char *arg, ...)
 		return 128 + WTERMSIG(st);
 	return WEXITSTATUS(st);
 }
+
+char *test_path(const char *dir, const char *name)
+{
+	char *p = malloc(strlen(dir) + strlen(name) + 2);
+	sprintf(p, "%s/%s", dir, name);
+	return p;
+}
+
+void test_remove_all(const char *dir, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *p = test_path(dir, names[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+}

@@ -60,6 +60,10 @@ void test_write(const char *path, const void *data, size_t n);
 /* Runs the cnnc binary with args (NULL-terminated); stdout+stderr into *out (caller frees).
    Returns its exit status. */
 int test_run_cnnc(char **out, const char *arg, ...);
+/* dir/name, malloc'd (caller frees). */
+char *test_path(const char *dir, const char *name);
+/* Removes the files dir/names[0..n-1] (those that exist), then the folder dir. */
+void test_remove_all(const char *dir, const char *const *names, size_t n);
 /* True if path exists. */
 int test_exists(const char *path);
 

@@ -10,13 +10,6 @@
 
 #include "helpers.h"
 
-static char *path_in(const char *dir, const char *name)
-{
-	char *p = malloc(strlen(dir) + strlen(name) + 2);
-	sprintf(p, "%s/%s", dir, name);
-	return p;
-}
-
 static char *read_all(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -48,7 +41,7 @@ static void test_unsupported_op_is_one_line_and_leaves_no_files(void **state)
 {
 	(void)state;
 	char *dir = test_tmpdir();
-	char *model = path_in(dir, "m.onnx"), *c = path_in(dir, "out.c"), *h = path_in(dir, "out.h");
+	char *model = test_path(dir, "m.onnx"), *c = test_path(dir, "out.c"), *h = test_path(dir, "out.h");
 	ModelBuilder *mb = mb_new(8, 13);
 	mb_input(mb, "x", DT_FLOAT, "2");
 	mb_node(mb, "FrobX", "frob", "x", "y");
@@ -102,7 +95,7 @@ static void test_two_models_link_together_and_compute(void **state)
 	(void)state;
 	const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
 	char *dir = test_tmpdir();
-	char *ma = path_in(dir, "a.onnx"), *mbp = path_in(dir, "b.onnx");
+	char *ma = test_path(dir, "a.onnx"), *mbp = test_path(dir, "b.onnx");
 	ModelBuilder *mb = mb_new(8, 13);
 	mb_input(mb, "int", DT_FLOAT, "4");     /* a C keyword */
 	mb_node(mb, "Relu", "*/ evil\nnode", "int", "x-y");
@@ -121,13 +114,13 @@ static void test_two_models_link_together_and_compute(void **state)
 	mb_output(mb, "out\"q", DT_FLOAT, "4");
 	mb_write(mb, mbp);
 	mb_free(mb);
-	char *ca = path_in(dir, "first.c"), *cb = path_in(dir, "second.c");
+	char *ca = test_path(dir, "first.c"), *cb = test_path(dir, "second.c");
 	char *out;
 	assert_int_equal(test_run_cnnc(&out, ma, "-o", ca, "--name", "alpha", NULL), 0);
 	free(out);
 	assert_int_equal(test_run_cnnc(&out, mbp, "-o", cb, NULL), 0); /* prefix "second" */
 	free(out);
-	char *main_c = path_in(dir, "main.c");
+	char *main_c = test_path(dir, "main.c");
 	const char *prog =
 		"#include <stdio.h>\n#include \"first.h\"\n#include \"second.h\"\n"
 		"int main(void) {\n"
@@ -143,19 +136,14 @@ static void test_two_models_link_together_and_compute(void **state)
 		"  return alpha_run(NULL, out, ws) == 1 ? 0 : 4;\n"
 		"}\n";
 	test_write(main_c, prog, strlen(prog));
-	char cmd[4096], *exe = path_in(dir, "prog");
+	char cmd[4096], *exe = test_path(dir, "prog");
 	snprintf(cmd, sizeof cmd,
 		 "%s -std=c99 -Wall -Wextra -Werror -o %s %s %s %s -lm && %s", cc, exe, main_c, ca, cb,
 		 exe);
 	assert_int_equal(system(cmd), 0);
-	const char *files[] = {"a.onnx", "b.onnx", "first.c", "first.h", "second.c", "second.h",
-			       "main.c", "prog"};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char *p = path_in(dir, files[i]);
-		unlink(p);
-		free(p);
-	}
-	rmdir(dir);
+	const char *const files[] = {"a.onnx", "b.onnx", "first.c", "first.h",
+				     "second.c", "second.h", "main.c", "prog"};
+	test_remove_all(dir, files, sizeof files / sizeof files[0]);
 	free(ma);
 	free(mbp);
 	free(ca);
@@ -171,7 +159,7 @@ static void test_summary_reports_receptive_field_and_macs(void **state)
 {
 	(void)state;
 	char *dir = test_tmpdir();
-	char *model = path_in(dir, "rf.onnx");
+	char *model = test_path(dir, "rf.onnx");
 	ModelBuilder *mb = mb_new(8, 13);
 	float w1[4 * 1 * 9], w2[4 * 4 * 9];
 	for (int i = 0; i < 36; i++)
@@ -237,7 +225,7 @@ static void test_outputs_and_cut_choose_the_returned_tensors(void **state)
 {
 	(void)state;
 	char *dir = test_tmpdir();
-	char *model = path_in(dir, "t.onnx"), *c = path_in(dir, "t.c"), *h = path_in(dir, "t.h");
+	char *model = test_path(dir, "t.onnx"), *c = test_path(dir, "t.c"), *h = test_path(dir, "t.h");
 	ModelBuilder *mb = mb_new(8, 13);
 	mb_input(mb, "x", DT_FLOAT, "8");
 	mb_node(mb, "Relu", "r", "x", "feat_a");
@@ -287,7 +275,7 @@ static void test_weights_file_matches_embedded_and_detects_corruption(void **sta
 	(void)state;
 	const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
 	char *dir = test_tmpdir();
-	char *model = path_in(dir, "m.onnx");
+	char *model = test_path(dir, "m.onnx");
 	ModelBuilder *mb = mb_new(8, 13);
 	float w[5] = {0.5f, -2, 3, 0.25f, 7}, b[5] = {1, 2, -3, 4, -5};
 	int64_t dims[1] = {5};
@@ -300,8 +288,8 @@ static void test_weights_file_matches_embedded_and_detects_corruption(void **sta
 	mb_output(mb, "y", DT_FLOAT, "5");
 	mb_write(mb, model);
 	mb_free(mb);
-	char *emb = path_in(dir, "emb.c"), *fil = path_in(dir, "fil.c"), *bin = path_in(dir, "fil.bin");
-	char *embbin = path_in(dir, "emb.bin"), *filh = path_in(dir, "fil.h");
+	char *emb = test_path(dir, "emb.c"), *fil = test_path(dir, "fil.c"), *bin = test_path(dir, "fil.bin");
+	char *embbin = test_path(dir, "emb.bin"), *filh = test_path(dir, "fil.h");
 	char *out;
 	assert_int_equal(test_run_cnnc(&out, model, "-o", emb, NULL), 0);
 	free(out);
@@ -323,7 +311,7 @@ static void test_weights_file_matches_embedded_and_detects_corruption(void **sta
 	char *bytes = read_all(bin);
 	assert_memory_equal(bytes, "CNNCWTS1", 8);
 	free(bytes);
-	char *main_c = path_in(dir, "main.c");
+	char *main_c = test_path(dir, "main.c");
 	const char *prog =
 		"#define _POSIX_C_SOURCE 200112L\n"
 		"#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
@@ -353,7 +341,7 @@ static void test_weights_file_matches_embedded_and_detects_corruption(void **sta
 		"  return 0;\n"
 		"}\n";
 	test_write(main_c, prog, strlen(prog));
-	char cmd[4096], *exe = path_in(dir, "prog");
+	char cmd[4096], *exe = test_path(dir, "prog");
 	snprintf(cmd, sizeof cmd, "%s -std=c99 -Wall -Wextra -Werror -o %s %s %s %s -lm", cc, exe, main_c,
 		 emb, fil);
 	assert_int_equal(system(cmd), 0);
@@ -385,13 +373,8 @@ static void test_weights_file_matches_embedded_and_detects_corruption(void **sta
 	free(out);
 	assert_false(test_exists(bin));
 
-	const char *files[] = {"m.onnx", "emb.c", "emb.h", "fil.c", "fil.h", "main.c", "prog"};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char *p = path_in(dir, files[i]);
-		unlink(p);
-		free(p);
-	}
-	rmdir(dir);
+	const char *const files[] = {"m.onnx", "emb.c", "emb.h", "fil.c", "fil.h", "main.c", "prog"};
+	test_remove_all(dir, files, sizeof files / sizeof files[0]);
 	free(model);
 	free(emb);
 	free(fil);
@@ -421,7 +404,7 @@ static void test_embedded_weights_keep_every_byte_sequence(void **state)
 	float *w = malloc(sizeof bytes);
 	memcpy(w, bytes, sizeof bytes);
 	char *dir = test_tmpdir();
-	char *model = path_in(dir, "m.onnx");
+	char *model = test_path(dir, "m.onnx");
 	char shape[32];
 	snprintf(shape, sizeof shape, "%d", (int)N);
 	int64_t dims[1] = {N};
@@ -433,13 +416,13 @@ static void test_embedded_weights_keep_every_byte_sequence(void **state)
 	mb_write(mb, model);
 	mb_free(mb);
 	free(w);
-	char *emb = path_in(dir, "emb.c"), *fil = path_in(dir, "fil.c"), *bin = path_in(dir, "fil.bin");
+	char *emb = test_path(dir, "emb.c"), *fil = test_path(dir, "fil.c"), *bin = test_path(dir, "fil.bin");
 	char *out;
 	assert_int_equal(test_run_cnnc(&out, model, "-o", emb, NULL), 0);
 	free(out);
 	assert_int_equal(test_run_cnnc(&out, model, "-o", fil, "--weights=file", NULL), 0);
 	free(out);
-	char *main_c = path_in(dir, "main.c");
+	char *main_c = test_path(dir, "main.c");
 	const char *prog =
 		"#define _POSIX_C_SOURCE 200112L\n"
 		"#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
@@ -457,17 +440,13 @@ static void test_embedded_weights_keep_every_byte_sequence(void **state)
 		"  return memcmp(y0, y1, sizeof y0) != 0 ? 14 : 0;\n"
 		"}\n";
 	test_write(main_c, prog, strlen(prog));
-	char cmd[4096], *exe = path_in(dir, "prog");
+	char cmd[4096], *exe = test_path(dir, "prog");
 	snprintf(cmd, sizeof cmd, "%s -std=c99 -Wall -Wextra -Werror -o %s %s %s %s -lm && %s %s", cc,
 		 exe, main_c, emb, fil, exe, bin);
 	assert_int_equal(system(cmd), 0);
-	const char *files[] = {"m.onnx", "emb.c", "emb.h", "fil.c", "fil.h", "fil.bin", "main.c", "prog"};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char *p = path_in(dir, files[i]);
-		unlink(p);
-		free(p);
-	}
-	rmdir(dir);
+	const char *const files[] = {"m.onnx", "emb.c", "emb.h", "fil.c",
+				     "fil.h", "fil.bin", "main.c", "prog"};
+	test_remove_all(dir, files, sizeof files / sizeof files[0]);
 	free(model);
 	free(emb);
 	free(fil);
@@ -483,7 +462,7 @@ static void test_fused_conv_pool_is_reported(void **state)
 {
 	(void)state;
 	char *dir = test_tmpdir();
-	char *model = path_in(dir, "cp.onnx"), *c = path_in(dir, "cp.c"), *h = path_in(dir, "cp.h");
+	char *model = test_path(dir, "cp.onnx"), *c = test_path(dir, "cp.c"), *h = test_path(dir, "cp.h");
 	ModelBuilder *mb = mb_new(8, 13);
 	float w[4 * 9];
 	for (int i = 0; i < 36; i++)

@@ -414,13 +414,6 @@ static void test_truncated_and_corrupt_images(void **state)
 
 /* ------------------------------------------------------------------ the op */
 
-static char *path_in(const char *dir, const char *name)
-{
-	char *p = malloc(strlen(dir) + strlen(name) + 2);
-	sprintf(p, "%s/%s", dir, name);
-	return p;
-}
-
 static char *read_text(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -449,7 +442,7 @@ static void test_run_returns_4_on_a_corrupt_image(void **state)
 	const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
 	Buf png;
 	make_png(&png, 2);
-	char *dir = test_tmpdir(), *model = path_in(dir, "m.onnx"), *mc = path_in(dir, "img.c");
+	char *dir = test_tmpdir(), *model = test_path(dir, "m.onnx"), *mc = test_path(dir, "img.c");
 	char shape[32];
 	snprintf(shape, sizeof shape, "%zu", png.n);
 	ModelBuilder *mb = mb_new(9, 20);
@@ -481,8 +474,8 @@ static void test_run_returns_4_on_a_corrupt_image(void **state)
 		"  f = fopen(argv[2], \"wb\");\n"
 		"  fwrite(y0, 1, sizeof y0, f); fwrite(y1, 1, sizeof y1, f); fclose(f);\n"
 		"  return rc;\n}\n";
-	char *main_c = path_in(dir, "main.c"), *exe = path_in(dir, "prog");
-	char *good = path_in(dir, "good.png"), *bad = path_in(dir, "bad.png"), *res = path_in(dir, "out");
+	char *main_c = test_path(dir, "main.c"), *exe = test_path(dir, "prog");
+	char *good = test_path(dir, "good.png"), *bad = test_path(dir, "bad.png"), *res = test_path(dir, "out");
 	test_write(main_c, prog, strlen(prog));
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "%s -std=c99 -Wall -Wextra -Werror -o %s %s %s -lm", cc, exe, main_c, mc);
@@ -508,13 +501,8 @@ static void test_run_returns_4_on_a_corrupt_image(void **state)
 	fclose(f);
 	for (int i = 0; i < 24; i++)
 		assert_int_equal(y[i], 0);
-	const char *files[] = {"m.onnx", "img.c", "img.h", "main.c", "prog", "good.png", "bad.png", "out"};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		char *p = path_in(dir, files[i]);
-		unlink(p);
-		free(p);
-	}
-	rmdir(dir);
+	const char *const files[] = {"m.onnx", "img.c", "img.h", "main.c", "prog", "good.png", "bad.png", "out"};
+	test_remove_all(dir, files, sizeof files / sizeof files[0]);
 	free(dir), free(model), free(mc), free(main_c), free(exe), free(good), free(bad), free(res);
 }
 
@@ -532,7 +520,7 @@ static void test_undeclared_output_shape_is_a_compile_error(void **state)
 		{"20000000x4x3", "BGR", "declared 20000000 x 4, more than 16777216 a side"},
 		{"100000x100000x3", "RGB", "declared 100000 x 100000, too large to decode into"},
 	};
-	char *dir = test_tmpdir(), *model = path_in(dir, "m.onnx"), *mc = path_in(dir, "x.c");
+	char *dir = test_tmpdir(), *model = test_path(dir, "m.onnx"), *mc = test_path(dir, "x.c");
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		ModelBuilder *mb = mb_new(9, 20);
 		mb_input(mb, "data", DT_UINT8, "100");
@@ -560,8 +548,8 @@ static void test_undeclared_output_shape_is_a_compile_error(void **state)
 static void test_value_info_declares_the_shape(void **state)
 {
 	(void)state;
-	char *dir = test_tmpdir(), *model = path_in(dir, "m.onnx"), *mc = path_in(dir, "x.c");
-	char *mh = path_in(dir, "x.h");
+	char *dir = test_tmpdir(), *model = test_path(dir, "m.onnx"), *mc = test_path(dir, "x.c");
+	char *mh = test_path(dir, "x.h");
 	ModelBuilder *mb = mb_new(9, 20);
 	mb_input(mb, "data", DT_UINT8, "100");
 	mb_node(mb, "ImageDecoder", "dec", "data", "img");
